@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The project's test command (README): notebooks clean and in sync with dvd360/, docs pipeline, nbdev_test.
+# Ends with the line "N passed, N failed" (N = notebooks executed by nbdev_test plus the sync/docs checks).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+passed=0; failed=0
+ok()   { passed=$((passed+1)); echo "ok: $1"; }
+bad()  { failed=$((failed+1)); echo "FAILED: $1" >&2; }
+
+# 1. notebooks are clean (nbdev_clean changes nothing)
+nbdev_clean >/dev/null 2>&1
+if [ -z "$(git status --porcelain -- nbs)" ]; then ok "notebooks clean"; else bad "notebooks not clean (run nbdev_clean):"; git status --porcelain -- nbs >&2; git diff --stat -- nbs >&2; fi
+# 2. package in sync with notebooks (nbdev_export changes nothing)
+nbdev_export
+if [ -z "$(git status --porcelain -- dvd360)" ]; then ok "dvd360/ in sync with nbs/"; else bad "nbdev_export changed dvd360/ (notebooks and package out of sync):"; git status --porcelain -- dvd360 >&2; git diff --stat -- dvd360 >&2; fi
+# 3. docs pipeline as far as this machine allows (Quarto cannot be installed here): process every notebook as
+#    nbdev_proc_nbs does, render them to markdown, check README.md is current, and render index to HTML with pandoc
+if python tools/docs.py check 2>/tmp/dvd360_docs.log; then
+  if ! command -v pandoc >/dev/null 2>&1; then ok "docs pipeline (pandoc missing: HTML render skipped)"
+  elif pandoc _proc/index.ipynb -f ipynb -t html5 -s --metadata title=dvd360 -o /tmp/dvd360_index.html && grep -q "dvd360" /tmp/dvd360_index.html; then ok "docs pipeline + pandoc HTML render"
+  else bad "docs: pandoc could not render _proc/index.ipynb"; fi
+else bad "docs pipeline failed"; grep -v Warning /tmp/dvd360_docs.log | tail -20 >&2; fi
+# 4. nbdev_test over every notebook, counted
+out=$(nbdev_test --do_print --n_workers "${NBDEV_WORKERS:-2}" --timing 2>&1); rc=$?
+echo "$out"
+nstart=$(grep -c '^Starting ' <<<"$out")
+nfail=$(awk '/Failed On The Following Notebooks/{f=1;next} f && /^\t/{n++} END{print n+0}' <<<"$out")
+if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then nfail=1; fi
+passed=$((passed + nstart - nfail)); failed=$((failed + nfail))
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
