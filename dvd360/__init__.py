@@ -1,1 +1,14 @@
 __version__ = "0.1.0"
+"dvd360: 360° panorama video generation (360DVD) as literate nbdev notebooks. Submodules load on first use."
+
+import importlib as _importlib
+
+_SUBMODULES = ('geometry', 'projection', 'scene', 'flow', 'data', 'textfusion', 'adapter', 'unet', 'export',
+               'pipeline', 'training', 'metrics', 'cli')
+
+def __getattr__(name):
+    "Import submodules lazily, so `import dvd360; dvd360.geometry` works without importing torch up front."
+    if name in _SUBMODULES: return _importlib.import_module(f'{__name__}.{name}')
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__(): return sorted(list(globals()) + list(_SUBMODULES))
