@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_metrics.ipynb #295f2728
 from __future__ import annotations
-import csv, logging, math, warnings
+import csv, json, logging, math, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence

@@ -5,7 +5,7 @@
 # %% ../nbs/09_pipeline.ipynb #ccba80cc
 from __future__ import annotations
 import json, math, os, tempfile, warnings
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -24,9 +24,9 @@ from .adapter import Adapter360
 from .unet import CircularPadding, adapter_features
 
 # %% auto #0
-__all__ = ['tiny_tokenizer', 'ddim_scheduler', 'tiny_unet_parts', 'tiny_components', 'step_plan', 'rotation_columns',
-           'rotate_scheduler_state', 'prepare_flow', 'Panorama360PipelineOutput', 'Panorama360Pipeline',
-           'load_or_explain', 'load_adapter']
+__all__ = ['tiny_tokenizer', 'ddim_scheduler', 'quiet_dtype_cast', 'tiny_unet_parts', 'tiny_components', 'step_plan',
+           'rotation_columns', 'rotate_scheduler_state', 'prepare_flow', 'Panorama360PipelineOutput',
+           'Panorama360Pipeline', 'load_or_explain', 'load_adapter']
 
 # %% ../nbs/09_pipeline.ipynb #a088fb00
 def _byte_unicode_chars()->list[str]:
@@ -54,6 +54,16 @@ def ddim_scheduler(timestep_spacing:str='linspace', # 'linspace' (diffusers' Ani
     cfg = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule='linear', clip_sample=False,
                set_alpha_to_one=False, steps_offset=1, timestep_spacing=timestep_spacing, prediction_type='epsilon')
     return DDIMScheduler(**{**cfg, **kwargs})
+
+# %% ../nbs/09_pipeline.ipynb #a9c1e0d2
+@contextmanager
+def quiet_dtype_cast():
+    "Silence diffusers' 'modules that should be kept in float32: []' warning, logged on every `UNetMotionModel.to(dtype)` (`from_unet2d` included)."
+    import logging
+    lg = logging.getLogger('diffusers.models.modeling_utils'); lvl = lg.level
+    lg.setLevel(logging.ERROR)
+    try: yield
+    finally: lg.setLevel(lvl)
 
 # %% ../nbs/09_pipeline.ipynb #ef0820f1
 def tiny_unet_parts(seed:int=0,                 # seed of the random weights
@@ -87,7 +97,7 @@ def tiny_components(seed:int=0,              # seed of the random weights
                             up_block_types=('UpDecoderBlock2D',)*4, latent_channels=4, norm_num_groups=8,
                             layers_per_block=1, sample_size=64)
         adapter = Adapter360(channels=(8, 16, 16, 16)).eval() if with_adapter else None
-        unet = UNetMotionModel.from_unet2d(u2d, motion).eval()    # builds (random init) before copying weights
+        with quiet_dtype_cast(): unet = UNetMotionModel.from_unet2d(u2d, motion).eval()    # builds (random init) before copying weights
     return dict(tokenizer=tok, text_encoder=te.eval(), vae=vae.eval(), unet=unet, scheduler=ddim_scheduler(), adapter=adapter)
 
 # %% ../nbs/09_pipeline.ipynb #1ee0b619
@@ -402,7 +412,8 @@ def from_pretrained_360(cls:Panorama360Pipeline,
     motion = load_or_explain('AnimateDiff motion adapter', motion_adapter, lambda: MotionAdapter.from_pretrained(motion_adapter, **dkw, **opt),
                              "a diffusers MotionAdapter repo id or folder, e.g. guoyww/animatediff-motion-adapter-v1-5-2")
     ad = None if adapter is None else load_adapter(adapter, local_files_only=local_files_only, **(adapter_config or {}))
-    pipe = cls(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=UNetMotionModel.from_unet2d(unet2d, motion),
+    with quiet_dtype_cast(): unet = UNetMotionModel.from_unet2d(unet2d, motion)
+    pipe = cls(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
                scheduler=scheduler or ddim_scheduler(), adapter=ad)
     if lora is not None:
         if not is_peft_available(): raise ImportError("loading a LoRA needs the `peft` package: pip install peft")
@@ -411,5 +422,6 @@ def from_pretrained_360(cls:Panorama360Pipeline,
                         "a LoRA .safetensors file, a folder with pytorch_lora_weights.safetensors, or a hub id")
         pipe.fuse_lora(lora_scale=lora_scale)                   # W ← W + scale·BA; then drop the LoRA layers: no runtime cost
         pipe.unload_lora_weights()
-    if torch_dtype is not None: pipe.to(dtype=torch_dtype)
+    if torch_dtype is not None:
+        with quiet_dtype_cast(): pipe.to(dtype=torch_dtype)
     return pipe

@@ -20,6 +20,7 @@ from .geometry import check_erp, latitude_weights
 from .data import Web360Dataset
 from .adapter import Adapter360
 from .unet import adapter_features
+from .pipeline import quiet_dtype_cast as _quiet_dtype_cast
 
 # %% auto #0
 __all__ = ['latitude_aware_loss', 'diffusion_target', 'TrainConfig', 'noise_scheduler', 'build_dataset', 'load_components',
@@ -75,6 +76,8 @@ def _coerce(name:str, value, tp):
         try: return float(value)
         except ValueError: pass
     elif tp is str and isinstance(value, (str, os.PathLike)): return str(value)
+    elif tp is str and isinstance(value, bool):
+        raise TypeError(f"TrainConfig.{name}: expected a string, got {value!r}: YAML reads unquoted yes/no/on/off/true/false as booleans; quote it, e.g. {name}: 'no'")
     elif (tp is dict or origin is dict) and isinstance(value, dict): return dict(value)
     elif origin in (list, tuple) and isinstance(value, (list, tuple)):
         return origin(_coerce(f"{name}[]", v, args[0]) for v in value)
@@ -189,8 +192,11 @@ class TrainConfig:
         d = self.to_dict()
         for it in items:
             if '=' not in it: raise ValueError(f"expected an override of the form key=value, got {it!r}")
-            k, v = it.split('=', 1)
-            d[k.strip()] = yaml.safe_load(v)
+            k, v = it.split('=', 1); k = k.strip()
+            val = yaml.safe_load(v)
+            tp = typing.get_type_hints(TrainConfig).get(k)
+            if isinstance(val, (bool, int, float)) and (tp is str or str in typing.get_args(tp)): val = v.strip()  # 'no', '16' stay strings for str fields
+            d[k] = val
         d.update(kw)
         return type(self).from_dict(d, source='overrides')
 
@@ -221,16 +227,6 @@ def build_dataset(config:TrainConfig)->Web360Dataset:
     return Web360Dataset(config.data_root, csv_path=config.csv_path, num_frames=config.num_frames, stride=config.stride,
                          size=(config.height, config.width), random_start=config.random_start, random_yaw=config.random_yaw,
                          require_flow=config.require_flow, seed=config.seed, latents_dir=config.latents_dir)
-
-from contextlib import contextmanager
-@contextmanager
-def _quiet_dtype_cast():
-    "Silence diffusers' 'modules that should be kept in float32: []' warning, which it logs for every `.to(dtype)`."
-    import logging
-    lg = logging.getLogger('diffusers.models.modeling_utils'); lvl = lg.level
-    lg.setLevel(logging.ERROR)
-    try: yield
-    finally: lg.setLevel(lvl)
 
 def load_components(config:TrainConfig)->dict:
     "Tokenizer, text encoder, VAE, motion U-Net, DDPM scheduler and `Adapter360` for `config` (on CPU, float32)."

@@ -1,6 +1,6 @@
 """Execute notebooks in place so the docs show their figures, as `jupyter nbconvert --execute --inplace` would,
-but skipping `#| eval: false` cells and the `nbdev_export()` cell, then drop ipywidgets state (it breaks the
-docs pipeline) and clean with `nbdev_clean`.
+but skipping `#| eval: false` cells and the `nbdev_export()` cell, then drop ipywidgets state and widget outputs (they break the
+docs pipeline / cannot render statically) and clean with `nbdev_clean`.
 
     python tools/run_nb.py nbs/00_geometry.ipynb [more notebooks...]
 """
@@ -20,6 +20,9 @@ def run(fn:Path):
     nb = nbformat.read(fn, as_version=4)
     SkipEP(timeout=900, kernel_name='python3').preprocess(nb, {'metadata': {'path': str(fn.parent)}})
     nb.metadata.pop('widgets', None)
+    for c in nb.cells:      # progress-bar widgets cannot render in static docs (their text fallback shows 0%)
+        if c.cell_type == 'code':
+            c.outputs = [o for o in c.outputs if 'application/vnd.jupyter.widget-view+json' not in o.get('data', {})]
     nbformat.write(nb, fn)
     subprocess.run(['nbdev_clean', '--fname', str(fn)], check=True)
     print(f"{fn}: {fn.stat().st_size/1024:.0f} KB")
