@@ -54,13 +54,14 @@ class PseudoResBlock3D(nn.Module):
                  down:bool=False,          # start with a 2× downsampling
                  ksize:int=1,              # kernel of `in_conv` and `skep`
                  skip_conv:bool=False,     # convolutional skip `skep` instead of the identity
-                 use_conv_downsample:bool=False): # 3×3 stride-2 conv instead of 2×2 average pool
+                 use_conv_downsample:bool=False, # 3×3 stride-2 conv instead of 2×2 average pool
+                 temporal:bool=True):      # the (3, 1, 1) temporal convolution `block2`; False: spatial only (an ablation)
         super().__init__()
         self.down_opt = AdapterDownsample(in_c, use_conv_downsample) if down else None
         self.in_conv = nn.Conv2d(in_c, out_c, ksize, 1, ksize//2) if (in_c != out_c or skip_conv) else None
         self.block1 = nn.Conv3d(out_c, out_c, (1, 3, 3), padding=(0, 1, 1))
         self.act = nn.ReLU()
-        self.block2 = nn.Conv3d(out_c, out_c, (3, 1, 1), padding=(1, 0, 0))
+        self.block2 = nn.Conv3d(out_c, out_c, (3, 1, 1), padding=(1, 0, 0)) if temporal else None
         self.skep = nn.Conv2d(in_c, out_c, ksize, 1, ksize//2) if skip_conv else None
 
     def forward(self, x:Tensor, num_frames:int)->Tensor:
@@ -68,7 +69,8 @@ class PseudoResBlock3D(nn.Module):
         h = x if self.in_conv is None else self.in_conv(x)
         skip = h if self.skep is None else self.skep(x)
         h = rearrange(h, '(b f) c h w -> b c f h w', f=num_frames)
-        h = self.block2(self.act(self.block1(h)))
+        h = self.act(self.block1(h))
+        if self.block2 is not None: h = self.block2(h)
         return rearrange(h, 'b c f h w -> (b f) c h w') + skip
 
 # %% ../nbs/06_adapter.ipynb #499f4a4b
@@ -83,7 +85,8 @@ class Adapter360(ModelMixin, ConfigMixin):
                  ksize:int=1,                    # kernel of `in_conv`/`skep`
                  skip_conv:bool=False,           # conv skip `skep` (reference `sk=False`); default identity
                  use_conv_downsample:bool=False, # 3×3 stride-2 conv downsampling (reference `use_conv`)
-                 allow_any_aspect:bool=False):   # accept inputs with W ≠ 2·H
+                 allow_any_aspect:bool=False,    # accept inputs with W ≠ 2·H
+                 temporal_conv:bool=True):       # pseudo-3D blocks with their temporal conv (False: the ablation without it)
         super().__init__()
         channels = list(channels)
         if not channels: raise ValueError("expected at least one level in `channels`")
@@ -95,7 +98,7 @@ class Adapter360(ModelMixin, ConfigMixin):
                 first = j == 0
                 body.append(PseudoResBlock3D(channels[max(i-1, 0)] if first else c, c,
                                              down=first and i < len(channels)-1, ksize=ksize,
-                                             skip_conv=skip_conv, use_conv_downsample=use_conv_downsample))
+                                             skip_conv=skip_conv, use_conv_downsample=use_conv_downsample, temporal=temporal_conv))
         self.body = nn.ModuleList(body)
 
     @property

@@ -103,7 +103,8 @@ class Web360Dataset(Dataset):
         if not self.root.is_dir(): raise FileNotFoundError(f"dataset folder not found: {self.root}")
         check_erp(*size, allow_any_aspect=allow_any_aspect)
         if size[0] % 8 or size[1] % 8: raise ValueError(f"expected a size divisible by 8 (VAE), got {size}")
-        self.rows = read_captions(csv_path or _find_csv(self.root), id_col, caption_col)
+        self.csv_path = Path(csv_path) if csv_path else _find_csv(self.root)
+        self.rows = read_captions(self.csv_path, id_col, caption_col)
         if not self.rows: raise ValueError(f"no videos listed in the CSV of {self.root}")
         self.num_frames, self.stride, self.size = num_frames, stride, tuple(size)
         self.random_start, self.random_yaw, self.yaw_step, self.require_flow = random_start, random_yaw, yaw_step, require_flow
@@ -175,7 +176,7 @@ def cache_latents(dataset:Web360Dataset,   # a dataset without latents_dir
     from safetensors.torch import save_file
     from tqdm.auto import tqdm
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    plain = Web360Dataset(dataset.root, num_frames=dataset.num_frames, stride=dataset.stride, size=dataset.size,
+    plain = Web360Dataset(dataset.root, csv_path=dataset.csv_path, num_frames=dataset.num_frames, stride=dataset.stride, size=dataset.size,
                           random_start=False, random_yaw=False, require_flow=False, seed=dataset.seed,
                           allow_any_aspect=dataset.allow_any_aspect)
     plain.rows = dataset.rows

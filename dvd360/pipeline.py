@@ -235,6 +235,7 @@ def __call__(self:Panorama360Pipeline,
              circular_padding_start:int|None=None, # first U-Net step with circular padding; None: T//2
              adapter_scale:float=1.0,              # multiplies the adapter features
              adapter_steps_fraction:float=0.75,    # features for steps i ≤ fraction·T, zero after (reference 0.75)
+             rotate_adapter_features:bool=True,    # rotate features with the latents; False: the reference's bug (they never rotate)
              allow_any_aspect:bool=False,          # accept width ≠ 2·height
              eta:float=0.0,                        # DDIM η
              generator:torch.Generator|list[torch.Generator]|None=None, # random generator(s) for the initial noise
@@ -301,7 +302,8 @@ def __call__(self:Panorama360Pipeline,
             for i, t in enumerate(timesteps):
                 if self.interrupt: continue
                 if plan['padding'][i]: padding.enable()
-                feats = [roll_longitude(f, self._rotation) for f in features] if plan['adapter'][i] else None
+                feats = ([roll_longitude(f, self._rotation) if rotate_adapter_features else f for f in features]
+                         if plan['adapter'][i] else None)
                 latent_model_input = torch.cat([latents]*2) if self.do_classifier_free_guidance else latents
                 latent_model_input = self.scheduler.scale_model_input(latent_model_input, t)
                 with adapter_features(self.unet, feats, adapter_scale):

@@ -13,10 +13,24 @@ from .geometry import (check_erp, erp_directions, erp_lonlat, lonlat_to_xyz, xyz
                              pixel_to_lonlat, rotation_matrix, sample_erp)
 
 # %% auto #0
-__all__ = ['HORIZON', 'ZENITH', 'Scene', 'camera_rotations', 'sun_direction', 'sky_color', 'trace', 'render_video', 'render_erp',
-           'camera_path', 'yaw_pan', 'dolly', 'wrap_dx', 'flow_from_depth', 'render_flow', 'warp_erp']
+__all__ = ['HORIZON', 'ZENITH', 'SKIES', 'GROUNDS', 'Scene', 'camera_rotations', 'sun_direction', 'sky_color', 'trace',
+           'render_video', 'render_erp', 'render_perspective', 'camera_path', 'yaw_pan', 'dolly', 'wrap_dx',
+           'flow_from_depth', 'render_flow', 'warp_erp']
 
 # %% ../nbs/02_scene.ipynb #74c4157a
+HORIZON = (0.82, 0.86, 0.9)   # haze colour at the horizon (also the ground's fog colour) of the clear sky
+ZENITH = (0.22, 0.42, 0.78)
+# weather presets: zenith/horizon colours, cloud cover (noise threshold: lower = more clouds), cloud colour, sun, light
+SKIES = dict(
+    clear=dict(zenith=ZENITH, horizon=HORIZON, cover=0.1, cloud=(0.97, 0.97, 0.98), sun=True, light=1.0),
+    cloudy=dict(zenith=(0.3, 0.45, 0.72), horizon=(0.8, 0.83, 0.87), cover=-0.55, cloud=(0.93, 0.93, 0.95), sun=True, light=0.9),
+    overcast=dict(zenith=(0.52, 0.55, 0.6), horizon=(0.72, 0.74, 0.77), cover=-1.6, cloud=(0.66, 0.67, 0.7), sun=False, light=0.7),
+    sunset=dict(zenith=(0.18, 0.2, 0.45), horizon=(0.98, 0.62, 0.36), cover=0.3, cloud=(0.95, 0.7, 0.6), sun=True, light=0.75))
+# ground presets: the two colours the texture blends between
+GROUNDS = dict(meadow=((0.33, 0.42, 0.24), (0.72, 0.66, 0.5)), grass=((0.16, 0.4, 0.12), (0.42, 0.62, 0.25)),
+               sand=((0.7, 0.6, 0.4), (0.93, 0.85, 0.62)), snow=((0.78, 0.82, 0.9), (0.98, 0.98, 1.0)),
+               stone=((0.3, 0.3, 0.33), (0.6, 0.58, 0.56)))
+
 @dataclass
 class Scene:
     "A procedural panorama world: sky with sun and clouds, far mountains, textured ground, spheres and pillars."
@@ -27,6 +41,9 @@ class Scene:
     tile:float = 0.5                  # size of the ground's checker tiles (metres)
     sun:tuple = (35., 30.)            # sun (longitude, latitude) in degrees
     fog:float = 60.                   # distance (metres) over which the ground fades into the horizon haze
+    sky:str = 'clear'                 # weather: a key of `SKIES` (clear, cloudy, overcast, sunset)
+    ground:str = 'meadow'             # ground colours: a key of `GROUNDS` (meadow, grass, sand, snow, stone)
+    velocities:list = field(default=None, repr=False) # per sphere (vx, vz) metres per frame (rolling balls); None: all still
     spheres:list = field(default=None, repr=False)  # [(x, y, z, radius, rgb_a, rgb_b)]; None: drawn from the seed
     pillars:list = field(default=None, repr=False)  # [(x, z, radius, height, rgb_a, rgb_b)]; None: drawn from the seed
     waves:dict = field(default=None, repr=False)   # cloud/mountain noise parameters (drawn from the seed)
@@ -47,6 +64,8 @@ class Scene:
                 r = round(rng.uniform(0.7, 1.5), 3)
                 sph.append((x, -self.camera_height + r, z, r, colour(), colour()))
             else: pil.append((x, z, round(rng.uniform(0.35, 0.8), 3), round(rng.uniform(2.5, 6.), 3), colour(), colour()))
+        if self.sky not in SKIES: raise ValueError(f"unknown sky {self.sky!r}; expected one of {sorted(SKIES)}")
+        if self.ground not in GROUNDS: raise ValueError(f"unknown ground {self.ground!r}; expected one of {sorted(GROUNDS)}")
         if self.spheres is None: self.spheres = sph
         if self.pillars is None: self.pillars = pil
         if self.waves is None:
@@ -54,6 +73,15 @@ class Scene:
                 clouds=[(rng.uniform(0.6, 2.5)*math.cos(t), rng.uniform(0.6, 2.5)*math.sin(t), rng.uniform(0, 2*math.pi))
                         for t in (rng.uniform(0, 2*math.pi) for _ in range(6))],
                 mountains=[(k, rng.uniform(0.2, 1.)/k**0.8, rng.uniform(0, 2*math.pi)) for k in range(1, 13)])
+        if self.velocities is not None and len(self.velocities) != len(self.spheres):
+            raise ValueError(f"expected one (vx, vz) velocity per sphere ({len(self.spheres)}), got {len(self.velocities)}")
+
+    def sphere_centres(self, times:Tensor)->Tensor:
+        "Sphere centres `(f, K, 3)` at frame times `times` (f,): rolling balls move by their velocity per frame."
+        C = torch.tensor([s[:3] for s in self.spheres], dtype=times.dtype, device=times.device).reshape(-1, 3)
+        if self.velocities is None or not len(self.spheres): return C.expand(len(times), -1, -1)
+        v = torch.tensor([(vx, 0., vz) for vx, vz in self.velocities], dtype=times.dtype, device=times.device)
+        return C + times[:, None, None]*v
 
 # %% ../nbs/02_scene.ipynb #81d5d7fc
 def camera_rotations(rotations,            # None, (f,) yaws, (f, 3) yaw/pitch/roll in radians, or (f, 3, 3) matrices
@@ -72,9 +100,6 @@ def camera_rotations(rotations,            # None, (f,) yaws, (f, 3) yaw/pitch/r
     return r.to(dtype)
 
 # %% ../nbs/02_scene.ipynb #a53ad29f
-HORIZON = (0.82, 0.86, 0.9)   # haze colour at the horizon (also the ground's fog colour)
-ZENITH = (0.22, 0.42, 0.78)
-
 def _smoothstep(e0, e1, x): t = ((x - e0)/(e1 - e0)).clamp(0, 1); return t*t*(3 - 2*t)
 
 def _rgb(c, like): return torch.as_tensor(c, dtype=like.dtype, device=like.device)
@@ -88,19 +113,21 @@ def sky_color(scene:Scene,   # the world
               d:Tensor,      # unit world directions (..., 3)
              )->Tensor:      # (..., 3) colours in [0, 1]
     "Colour of the sky and the far mountains (both at infinity) seen along directions `d`."
+    sky = SKIES[scene.sky]
     x, y, z = d.unbind(-1)
     up = y.clamp(min=0)[..., None]
-    col = torch.lerp(_rgb(HORIZON, d), _rgb(ZENITH, d), up**0.5)
+    col = torch.lerp(_rgb(sky['horizon'], d), _rgb(sky['zenith'], d), up**0.5)
     # clouds on the plane y = 1: coordinates (x, z)/y, faded out towards the horizon
     u, v = x/(y.clamp(min=0) + 0.12), z/(y.clamp(min=0) + 0.12)
     n = sum(torch.sin(a*u + b*v + p) for a, b, p in scene.waves['clouds'])/len(scene.waves['clouds'])**0.5
-    cloud = (_smoothstep(0.1, 0.9, n)*_smoothstep(0.02, 0.2, y))[..., None]
-    col = torch.lerp(col, _rgb((0.97, 0.97, 0.98), d), 0.85*cloud)
+    cloud = (_smoothstep(sky['cover'], sky['cover'] + 0.8, n)*_smoothstep(0.02, 0.2, y))[..., None]
+    col = torch.lerp(col, _rgb(sky['cloud'], d), 0.85*cloud)
     # sun: disc of 2.5° radius with a glow
     c = (d*sun_direction(scene, d)).sum(-1)
     disc = _smoothstep(math.cos(math.radians(3.)), math.cos(math.radians(2.)), c)[..., None]
-    col = col + 0.35*torch.exp((c - 1)*30)[..., None]*_rgb((1., 0.85, 0.6), d)
-    col = torch.lerp(col.clamp(0, 1), _rgb((1., 0.97, 0.88), d), disc)
+    if sky['sun']:
+        col = col + 0.35*torch.exp((c - 1)*30)[..., None]*_rgb((1., 0.85, 0.6), d)
+        col = torch.lerp(col.clamp(0, 1), _rgb((1., 0.97, 0.88), d), disc)
     # mountains: a periodic ridge in longitude, below it a bluish gradient with some texture
     lon, lat = xyz_to_lonlat(d)
     ridge = 0.12 + 0.06*sum(a*torch.sin(k*lon + p) for k, a, p in scene.waves['mountains'])
@@ -108,7 +135,7 @@ def sky_color(scene:Scene,   # the world
     m = _smoothstep(0.004, -0.004, lat - ridge)[..., None]*(lat > -0.02)[..., None]
     tex = (0.5 + 0.5*torch.sin(37*lon + 9*torch.sin(5*lon))*torch.sin(90*lat))[..., None]
     mcol = torch.lerp(_rgb((0.30, 0.36, 0.46), d), _rgb((0.55, 0.6, 0.68), d), (lat/ridge).clamp(0, 1)[..., None])
-    mcol = mcol*(0.85 + 0.15*tex)
+    mcol = mcol*(0.85 + 0.15*tex)*sky['light']
     return torch.lerp(col, mcol, m).clamp(0, 1)
 
 # %% ../nbs/02_scene.ipynb #96ceda41
@@ -117,13 +144,13 @@ def _nearest(t:Tensor)->tuple[Tensor,Tensor]:
     if t.shape[-1] == 0: return t.new_full(t.shape[:-1], math.inf), torch.zeros(t.shape[:-1], dtype=torch.long, device=t.device)
     return t.min(-1)
 
-def _hit_spheres(scene, o, d, eps=1e-4):
-    "Nearest sphere hit: t (f, n), index (f, n), sphere centres (K, 3), radii (K,), colours (K, 2, 3)."
+def _hit_spheres(scene, o, d, times, eps=1e-4):
+    "Nearest sphere hit: t (f, n), index (f, n), sphere centres (f, K, 3) at `times`, radii (K,), colours (K, 2, 3)."
     s = scene.spheres
-    C = torch.tensor([x[:3] for x in s], dtype=d.dtype, device=d.device).reshape(-1, 3)
+    C = scene.sphere_centres(times)
     r = torch.tensor([x[3] for x in s], dtype=d.dtype, device=d.device)
     cols = torch.tensor([[x[4], x[5]] for x in s], dtype=d.dtype, device=d.device).reshape(-1, 2, 3)
-    oc = o[:, None] - C[None]                                  # (f, K, 3)
+    oc = o[:, None] - C                                        # (f, K, 3)
     b = torch.einsum('fnc,fkc->fnk', d, oc)
     c = (oc*oc).sum(-1) - r**2                                 # (f, K)
     disc = b*b - c[:, None]
@@ -167,27 +194,30 @@ def _shade_ground(scene, o, d, t, pixel_angle):
     noise = (torch.sin(2.3*X + 0.7*Z) + torch.sin(-1.1*X + 2.9*Z + 1.))*torch.exp(-0.3*foot**2)
     fine = (torch.sin(7.3*X + 2.1*Z) + torch.sin(-3.1*X + 8.7*Z + 1.))*torch.exp(-30*foot**2)
     v = (0.5 + 0.25*checker + 0.12*noise + 0.08*fine)[..., None]
-    col = torch.lerp(_rgb((0.33, 0.42, 0.24), d), _rgb((0.72, 0.66, 0.5), d), v.clamp(0, 1))
+    lo, hi = GROUNDS[scene.ground]
+    col = torch.lerp(_rgb(lo, d), _rgb(hi, d), v.clamp(0, 1))
     sun = sun_direction(scene, d)
-    return col*(0.6 + 0.4*sun[1].clamp(min=0))
+    return col*(0.6 + 0.4*sun[1].clamp(min=0))*SKIES[scene.sky]['light']
 
 def _shade_object(scene, normal, cols, pattern):
     "Lambert-lit colour (f, n, 3) from normals, per-pixel colour pairs (f, n, 2, 3) and a pattern in [-1, 1]."
     base = torch.lerp(cols[..., 0, :], cols[..., 1, :], (0.5 + 0.5*pattern)[..., None])
     lam = (normal*sun_direction(scene, normal)).sum(-1).clamp(min=0)[..., None]
-    return base*(0.45 + 0.55*lam)
+    return base*(0.45 + 0.55*lam)*SKIES[scene.sky]['light']
 
 def trace(scene:Scene,       # the world
           origins:Tensor,    # (f, 3) camera positions
           dirs:Tensor,       # (f, n, 3) unit world ray directions
           pixel_angle:float, # angular size of a pixel (π/h for ERP), for texture anti-aliasing
+          times:Tensor|None=None, # (f,) frame times for moving spheres; default 0, 1, …, f − 1
          )->tuple[Tensor,Tensor]:  # colours (f, n, 3) in [0, 1], depth (f, n) (+inf = sky)
     "Cast rays into `scene`: nearest hit of ground, spheres and pillars, shaded; sky where nothing is hit."
     o, d = origins.to(dirs.dtype), dirs
     g = -scene.camera_height
     tg = torch.where(d[..., 1] < -1e-9, (g - o[:, None, 1])/d[..., 1].clamp(max=-1e-9), math.inf)
     tg = torch.where(tg > 0, tg, math.inf)
-    ts, ks, C, r, scols = _hit_spheres(scene, o, d)
+    if times is None: times = torch.arange(o.shape[0], dtype=d.dtype, device=d.device)
+    ts, ks, C, r, scols = _hit_spheres(scene, o, d, times.to(d.dtype))
     tp, kp, cap, Pp, pcols = _hit_pillars(scene, o, d)
     tall = torch.stack([tg, ts, tp], -1)
     depth, kind = tall.min(-1)
@@ -195,10 +225,10 @@ def trace(scene:Scene,       # the world
     t0 = torch.where(hit, depth, torch.zeros_like(depth))                # safe distance for shading
     P = o[:, None] + t0[..., None]*d
     col = sky_color(scene, d)
-    fogged = lambda c: torch.lerp(c, _rgb(HORIZON, d), (1 - torch.exp(-t0/scene.fog))[..., None])
+    fogged = lambda c: torch.lerp(c, _rgb(SKIES[scene.sky]['horizon'], d), (1 - torch.exp(-t0/scene.fog))[..., None])
     col = torch.where((kind == 0)[..., None] & hit[..., None], fogged(_shade_ground(scene, o, d, t0, pixel_angle)), col)
-    if C.shape[0]:
-        n = (P - C[ks])/r[ks][..., None]
+    if C.shape[1]:
+        n = (P - torch.gather(C, 1, ks[..., None].expand(*ks.shape, 3)))/r[ks][..., None]
         pat = torch.tanh(3*torch.sin(6*torch.atan2(n[..., 0], n[..., 2]))*torch.sin(6*torch.asin(n[..., 1].clamp(-1, 1))))
         col = torch.where((kind == 1)[..., None] & hit[..., None], fogged(_shade_object(scene, n, scols[ks], pat)), col)
     if Pp.shape[0]:
@@ -240,6 +270,27 @@ def render_erp(scene:Scene, h:int, w:int,
     if rotation is not None: rotation = torch.as_tensor(rotation, dtype=torch.float64)[None]
     img, depth = render_video(scene, h, w, torch.as_tensor(camera_position, dtype=torch.float64)[None], rotation, device, dtype)
     return img[0], depth[0]
+
+def render_perspective(scene:Scene,          # the world
+                       h:int, w:int,          # frame size (any aspect)
+                       fov:float=90.,         # horizontal field of view, degrees (as `projection.erp_to_perspective`)
+                       positions=None,        # (f, 3) camera positions; None: the origin
+                       rotations=None,        # camera rotations as in `render_video` (yaw turns the view)
+                       pitch:float=0.,        # extra tilt of the pinhole camera, degrees (positive: up)
+                       device=None, dtype=None,
+                      )->tuple[Tensor,Tensor]: # frames (f, 3, h, w) in [0, 1], depth (f, h, w) along each ray
+    "Ray-cast a pinhole (perspective) video of `scene`: the same world and camera path as `render_video`, seen through a lens."
+    from dvd360.projection import view_rays
+    dtype = dtype or torch.get_default_dtype()
+    if positions is None: positions = torch.zeros(1 if rotations is None else len(rotations), 3)
+    pos = torch.as_tensor(positions, dtype=dtype, device=device)
+    if pos.dim() != 2 or pos.shape[1] != 3: raise ValueError(f"expected camera positions of shape (f, 3), got {tuple(pos.shape)}")
+    R = camera_rotations(rotations, pos.shape[0], device=device, dtype=dtype)
+    cam = view_rays(fov, 0., pitch, (h, w), device=device)[0].to(dtype)                 # (h, w, 3) camera-frame rays
+    cam = cam/cam.norm(dim=-1, keepdim=True)
+    d = torch.einsum('fij,nj->fni', R, cam.reshape(-1, 3))
+    col, depth = trace(scene, pos, d, math.radians(fov)/w)
+    return rearrange(col, 'f (h w) c -> f c h w', h=h), rearrange(depth, 'f (h w) -> f h w', h=h)
 
 # %% ../nbs/02_scene.ipynb #afbb5c3a
 def camera_path(f:int,                       # number of frames

@@ -5,6 +5,7 @@
 # %% ../nbs/10_training.ipynb #51a32d1c
 from __future__ import annotations
 import argparse, csv, dataclasses, difflib, json, math, os, shutil, time, types, typing, warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -24,9 +25,10 @@ from .pipeline import quiet_dtype_cast as _quiet_dtype_cast
 
 # %% auto #0
 __all__ = ['latitude_aware_loss', 'diffusion_target', 'TrainConfig', 'noise_scheduler', 'build_dataset', 'load_components',
-           'EpochSampler', 'encode_prompts', 'encode_video', 'training_loss', 'save_checkpoint', 'list_checkpoints',
-           'resolve_checkpoint', 'validation_inputs', 'validate', 'NonFiniteLossError', 'make_accelerator', 'train',
-           'parse_train_args', 'train_cli', 'main']
+           'EpochSampler', 'encode_prompts', 'encode_video', 'training_loss', 'snr_weights', 'weighted_mse',
+           'BaseDenoiser', 'VAETrainer', 'base_loss', 'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints',
+           'resolve_checkpoint', 'validation_inputs', 'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights',
+           'make_accelerator', 'train', 'parse_train_args', 'train_cli', 'main']
 
 # %% ../nbs/10_training.ipynb #e40e28c8
 def latitude_aware_loss(pred:Tensor,               # model output, latents (b, c, f, h, w) (any leading dims)
@@ -94,6 +96,7 @@ class TrainConfig:
                                                       skip_conv=False, use_conv_downsample=False)) # `Adapter360` config
     adapter_path:str|None = None         # start from these adapter weights (`Adapter360.from_pretrained` folder)
     tiny:bool = False                    # tiny random components (tests, CPU demos) instead of SD 1.5
+    task:str = 'adapter'                 # what trains: 'adapter' (360DVD), 'base' (text encoder + motion U-Net), 'vae'
     # data
     data_root:str|None = None            # WEB360-layout folder (CSV, videos/, flows/)
     csv_path:str|None = None             # default: the one *.csv in data_root
@@ -129,6 +132,9 @@ class TrainConfig:
     beta_schedule:str = 'linear'
     prediction_type:str = 'epsilon'
     latitude_aware:bool = True           # latitude-weighted loss (eq. 9–10); False: plain MSE
+    snr_gamma:float|None = None          # per-timestep weights min(SNR + 1, γ) in x₀ units (Min-SNR); None: none
+    kl_weight:float = 1e-6               # task 'vae': weight of the KL term next to the L1 reconstruction loss
+    ema_decay:float|None = None          # keep an EMA of the trained weights (saved and validated); None: off
     flow_dropout:float = 0.2             # P(motion condition set to zeros)
     caption_dropout:float = 0.1          # P(caption set to "") — for classifier-free guidance
     # bookkeeping
@@ -149,7 +155,13 @@ class TrainConfig:
         hints = typing.get_type_hints(TrainConfig)
         for f in dataclasses.fields(self): setattr(self, f.name, _coerce(f.name, getattr(self, f.name), hints[f.name]))
         check_erp(self.height, self.width)
-        if self.height % 64: raise ValueError(f"expected height and width multiples of 64 (adapter), got {self.height}×{self.width}")
+        if self.task not in ('adapter', 'base', 'vae'):
+            raise ValueError(f"TrainConfig.task must be 'adapter', 'base' or 'vae', got {self.task!r}")
+        m = self.adapter.get('unshuffle', 8)*2**(len(self.adapter.get('channels', (0,)*4)) - 1) if self.task == 'adapter' else 8
+        if self.height % m or self.width % m:
+            raise ValueError(f"expected height and width multiples of {m} (the adapter's downscale), got {self.height}×{self.width}")
+        if self.ema_decay is not None and not 0 < self.ema_decay < 1: raise ValueError(f"TrainConfig.ema_decay must be in (0, 1), got {self.ema_decay}")
+        if self.snr_gamma is not None and not self.snr_gamma >= 1: raise ValueError(f"TrainConfig.snr_gamma must be ≥ 1, got {self.snr_gamma}")
         for k in ('flow_dropout', 'caption_dropout'):
             if not 0 <= getattr(self, k) <= 1: raise ValueError(f"TrainConfig.{k} must be a probability in [0, 1], got {getattr(self, k)}")
         for k in ('batch_size', 'gradient_accumulation_steps', 'max_steps', 'num_frames', 'stride', 'vae_batch_frames', 'log_every'):
@@ -309,6 +321,7 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
                   latitude_aware:bool=True,    # eq. 9–10 weighting (False: plain MSE)
                   vae_batch_frames:int=8,
                   weight_dtype:torch.dtype|None=None, # dtype of the frozen models' inputs (default: the U-Net's)
+                  snr_gamma:float|None=None,   # Min-SNR weights (see `snr_weights`); None: unweighted
                  )->Tensor:                    # scalar float32 loss
     "Denoising loss of the 360-Adapter on one batch: noise latents, inject adapter features from the flow, weight by latitude."
     unet, adapter, sched = models['unet'], models['adapter'], models['scheduler']
@@ -329,11 +342,92 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
     feats = adapter(flow.to(device))
     with adapter_features(unet, feats):
         pred = unet(noisy.to(dtype), t, encoder_hidden_states=text).sample
-    return latitude_aware_loss(pred, target) if latitude_aware else F.mse_loss(pred.float(), target.float())
+    sw = snr_weights(sched, t, snr_gamma) if snr_gamma else None
+    return weighted_mse(pred, target, latitude_aware, sw)
+
+def snr_weights(scheduler,          # the training noise scheduler
+                timesteps:Tensor,   # (b,) integer timesteps
+                gamma:float,        # cap γ
+               )->Tensor:           # (b,) float32 weights of the prediction-type loss
+    "Min-SNR loss weights: min(SNR + 1, γ) in x₀ units, converted to the scheduler's prediction type (ε: ÷ SNR, v: ÷ (SNR + 1))."
+    a = scheduler.alphas_cumprod.to(timesteps.device)[timesteps].float()
+    snr = a/(1 - a)
+    w0 = torch.clamp(snr + 1, max=gamma)
+    kind = scheduler.config.prediction_type
+    return w0/snr if kind == 'epsilon' else w0/(snr + 1) if kind == 'v_prediction' else w0
+
+def weighted_mse(pred:Tensor, target:Tensor,         # (b, c, f, h, w)
+                 latitude_aware:bool=True,           # |cos latitude| row weights (eq. 10)
+                 sample_weights:Tensor|None=None,    # (b,) per-sample weights (e.g. `snr_weights`)
+                )->Tensor:
+    "MSE with optional latitude weights and per-sample weights; equals `latitude_aware_loss` / `F.mse_loss` without the latter."
+    if sample_weights is None:
+        return latitude_aware_loss(pred, target) if latitude_aware else F.mse_loss(pred.float(), target.float())
+    err = (target.float() - pred.float())**2
+    if latitude_aware: err = err*latitude_weights(*pred.shape[-2:], device=pred.device, dtype=torch.float32)
+    return (err.flatten(1).mean(1)*sample_weights.to(err.device)).mean()
+
+class BaseDenoiser(nn.Module):
+    "The base text-to-video model as one trainable module: CLIP text encoder + motion U-Net (task 'base')."
+    def __init__(self, unet:nn.Module, text_encoder:nn.Module):
+        super().__init__()
+        self.unet, self.text_encoder = unet, text_encoder
+    def forward(self, noisy:Tensor, timesteps:Tensor, input_ids:Tensor)->Tensor:
+        "Predict the scheduler's target for noisy latents (b, c, f, h, w) and token ids (b, n)."
+        text = self.text_encoder(input_ids)[0].repeat_interleave(noisy.shape[2], 0)
+        return self.unet(noisy, timesteps, encoder_hidden_states=text).sample
+
+class VAETrainer(nn.Module):
+    "An `AutoencoderKL` as one trainable module (task 'vae'): frames → posterior sample → reconstruction, KL."
+    def __init__(self, vae:nn.Module):
+        super().__init__()
+        self.vae = vae
+    def forward(self, x:Tensor, generator:torch.Generator|None=None)->tuple[Tensor,Tensor]:
+        "Reconstruction of frames x (n, 3, H, W) in [-1, 1] and the mean KL of the posterior."
+        post = self.vae.encode(x).latent_dist
+        return self.vae.decode(post.sample(generator)).sample, post.kl().mean()
+
+def base_loss(models:dict,               # tokenizer, scheduler, vae (unless latents are cached)
+              model:BaseDenoiser,        # the trained module (possibly wrapped by accelerate)
+              batch:dict, generator:torch.Generator,
+              caption_dropout:float=0.1, latitude_aware:bool=False, snr_gamma:float|None=None,
+              vae_batch_frames:int=8)->Tensor:
+    "Denoising loss of the base text-to-video model on one batch (no adapter; captions dropped for CFG)."
+    sched, tok = models['scheduler'], models['tokenizer']
+    p = next(model.parameters()); device = p.device
+    with torch.no_grad():
+        if 'latents' in batch: latents = batch['latents'].to(device, torch.float32)
+        else: latents = encode_video(models['vae'], batch['pixel_values'], generator, vae_batch_frames).float()
+        b = latents.shape[0]
+        captions = ['' if r < caption_dropout else c for r, c in zip(torch.rand(b, generator=generator).tolist(), batch['caption'])]
+        ids = tok(captions, padding='max_length', max_length=tok.model_max_length, truncation=True, return_tensors='pt').input_ids
+        t = torch.randint(0, sched.config.num_train_timesteps, (b,), generator=generator).to(device)
+        noise = torch.randn(latents.shape, generator=generator).to(device)
+        noisy = sched.add_noise(latents, noise, t)
+        target = diffusion_target(sched, latents, noise, t)
+    pred = model(noisy, t, ids.to(device))
+    return weighted_mse(pred, target, latitude_aware, snr_weights(sched, t, snr_gamma) if snr_gamma else None)
+
+def vae_loss(model:VAETrainer, batch:dict, generator:torch.Generator, kl_weight:float=1e-6)->Tensor:
+    "L1 reconstruction + `kl_weight`·KL of the autoencoder on every frame of the batch's clips."
+    p = next(model.parameters())
+    x = rearrange(batch['pixel_values'], 'b f c h w -> (b f) c h w').to(p.device, p.dtype)
+    rec, kl = model(x, generator)
+    return F.l1_loss(rec.float(), x.float()) + kl_weight*kl.float()
 
 # %% ../nbs/10_training.ipynb #2ca61cde
 def _rmtree(p:Path):
     if p.exists(): shutil.rmtree(p)
+
+def save_weights(model:nn.Module, folder:str|Path, ema=None)->list[Path]:
+    "Save what trains as diffusers folders: `adapter/`, or `unet/` + `text_encoder/` (base), or `vae/`; EMA weights if given."
+    folder = Path(folder)
+    with ema_weights(model, ema):
+        if isinstance(model, BaseDenoiser):
+            model.unet.save_pretrained(folder/'unet'); model.text_encoder.save_pretrained(folder/'text_encoder')
+            return [folder/'unet', folder/'text_encoder']
+        if isinstance(model, VAETrainer): model.vae.save_pretrained(folder/'vae'); return [folder/'vae']
+        model.save_pretrained(folder/'adapter'); return [folder/'adapter']
 
 def save_checkpoint(accelerator,               # the run's `accelerate.Accelerator`
                     adapter:nn.Module,         # the (prepared) adapter
@@ -342,6 +436,7 @@ def save_checkpoint(accelerator,               # the run's `accelerate.Accelerat
                     trainer_state:dict,        # data position etc. (JSON-serialisable)
                     config:TrainConfig|None=None,
                     keep:int|None=None,        # keep only the newest `keep` checkpoints
+                    ema=None,                  # `EMAModel` of the trained weights: those are saved (its state is in `state/`)
                    )->Path:                    # the `checkpoint-<step>` folder
     "Write `checkpoint-<step>` atomically (temporary folder + rename) and point `latest` at it; all processes must call."
     out = Path(output_dir); final, tmpdir = out/f'checkpoint-{step}', out/f'.tmp-checkpoint-{step}'
@@ -350,7 +445,7 @@ def save_checkpoint(accelerator,               # the run's `accelerate.Accelerat
     accelerator.wait_for_everyone()
     accelerator.save_state(str(tmpdir/'state'))
     if main:
-        accelerator.unwrap_model(adapter).save_pretrained(tmpdir/'adapter')
+        save_weights(accelerator.unwrap_model(adapter), tmpdir, ema)
         (tmpdir/'trainer_state.json').write_text(json.dumps({**trainer_state, 'global_step': step}, indent=1))
         if config is not None: config.to_yaml(tmpdir/'config.yaml')
         old = out/f'.old-checkpoint-{step}'
@@ -399,7 +494,7 @@ def validation_inputs(config:TrainConfig, dataset:Web360Dataset|None=None)->dict
         fr = read_frames(config.validation_flow, list(range(0, (f - 1)*config.stride + 1, config.stride)), size=(H, W))
         flow = torch.from_numpy(fr).permute(0, 3, 1, 2).float()/255
     elif dataset is not None:
-        plain = Web360Dataset(dataset.root, num_frames=f, stride=config.stride, size=(H, W), random_start=False,
+        plain = Web360Dataset(dataset.root, csv_path=dataset.csv_path, num_frames=f, stride=config.stride, size=(H, W), random_start=False,
                               random_yaw=False, require_flow=False, seed=config.seed)
         plain.rows = dataset.rows
         s = plain[0]
@@ -419,11 +514,13 @@ def validate(models:dict,              # training components (the adapter is the
     c = models['scheduler'].config        # DDIM over the training schedule (the paper's sampler)
     sched = ddim_scheduler(num_train_timesteps=c.num_train_timesteps, beta_start=c.beta_start, beta_end=c.beta_end,
                            beta_schedule=c.beta_schedule, prediction_type=c.prediction_type)
+    adapter = models.get('adapter')
     pipe = Panorama360Pipeline(vae=models['vae'], text_encoder=models['text_encoder'], tokenizer=models['tokenizer'],
-                               unet=unet, scheduler=sched, adapter=models['adapter'])
+                               unet=unet, scheduler=sched, adapter=adapter)
+    plain = {} if adapter is not None else dict(rotation_angle=0., circular_padding=False)   # base model: a plain T2V sample
     pipe.set_progress_bar_config(disable=True)
     _, f, _, H, W = inputs['flow'].shape
-    out = pipe(inputs['prompt'], flow=inputs['flow'].to(p.device), num_frames=f, height=H, width=W,
+    out = pipe(inputs['prompt'], flow=inputs['flow'].to(p.device) if adapter is not None else None, num_frames=f, height=H, width=W, **plain,
                num_inference_steps=config.validation_inference_steps, guidance_scale=config.validation_guidance_scale,
                generator=torch.Generator().manual_seed(config.seed), output_type='np')
     return write_mp4(np.asarray(out.frames[0]), path, fps=8)
@@ -435,6 +532,25 @@ class NonFiniteLossError(FloatingPointError):
 def _step_generator(seed:int, micro_step:int, rank:int)->torch.Generator:
     "CPU generator for one micro-batch of one process, a pure function of `(seed, micro_step, rank)`."
     return torch.Generator().manual_seed(int(np.random.SeedSequence([seed, micro_step, rank]).generate_state(1, np.uint64)[0]))
+
+def task_loss(config:TrainConfig, models:dict, model:nn.Module, batch:dict, generator:torch.Generator,
+              weight_dtype:torch.dtype|None=None)->Tensor:
+    "The loss of `config.task` on one batch: the 360-Adapter's (`training_loss`), the base model's or the VAE's."
+    if config.task == 'adapter':
+        return training_loss({**models, 'adapter': model}, batch, generator, config.flow_dropout, config.caption_dropout,
+                             config.latitude_aware, config.vae_batch_frames, weight_dtype, config.snr_gamma)
+    if config.task == 'base':
+        return base_loss(models, model, batch, generator, config.caption_dropout, config.latitude_aware, config.snr_gamma,
+                         config.vae_batch_frames)
+    return vae_loss(model, batch, generator, config.kl_weight)
+
+@contextmanager
+def ema_weights(model:nn.Module, ema=None):
+    "Temporarily load the EMA weights into `model` (no-op without an EMA)."
+    if ema is None: yield model; return
+    ema.store(model.parameters()); ema.copy_to(model.parameters())
+    try: yield model
+    finally: ema.restore(model.parameters())
 
 def make_accelerator(config:TrainConfig):
     "An `accelerate.Accelerator` for `config`; fp16 falls back to full precision (with a warning) on a CPU."
@@ -473,7 +589,7 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
           dataset:Web360Dataset|None=None,         # default `build_dataset(config)`
           progress:bool=True,                      # tqdm bar on the main process
          )->dict:                                  # summary: global_step, steps, losses, checkpoint, validation, …
-    "Train the 360-Adapter (frozen SD 1.5 + motion module) with `accelerate`; resumable, NaN-safe, validated every N steps."
+    "Train the 360-Adapter (frozen SD 1.5 + motion module), or with `task` the base model or the VAE, with `accelerate`; resumable, NaN-safe, validated every N steps."
     from tqdm.auto import tqdm
     from diffusers.optimization import get_scheduler
     if isinstance(config, (str, os.PathLike)): config = TrainConfig.from_yaml(config)
@@ -483,20 +599,31 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
     out = Path(config.output_dir)
     if main_proc: out.mkdir(parents=True, exist_ok=True)
     models = dict(components) if components is not None else load_components(config)
-    need = {'tokenizer', 'text_encoder', 'unet', 'scheduler', 'adapter'} | (set() if config.latents_dir else {'vae'})
+    task, vae_need = config.task, (set() if config.latents_dir else {'vae'})
+    need = dict(adapter={'tokenizer', 'text_encoder', 'unet', 'scheduler', 'adapter'} | vae_need,
+                base={'tokenizer', 'text_encoder', 'unet', 'scheduler'} | vae_need, vae={'vae'})[task]
     if need - set(models): raise ValueError(f"components lack {sorted(need - set(models))}")
     wdtype = {'fp16': torch.float16, 'bf16': torch.bfloat16}.get(acc.mixed_precision, torch.float32)
+    trained = dict(adapter=('adapter',), base=('unet', 'text_encoder'), vae=('vae',))[task]
     for k in ('text_encoder', 'vae', 'unet'):
-        if k in models: _to(models[k].requires_grad_(False).eval(), acc.device, wdtype)
-    if config.gradient_checkpointing: models['unet'].enable_gradient_checkpointing()
-    else: models['unet'].disable_gradient_checkpointing()
-    adapter = _to(models['adapter'], acc.device, torch.float32).requires_grad_(True).train()
+        if k in models and k not in trained: _to(models[k].requires_grad_(False).eval(), acc.device, wdtype)
+    if 'unet' in models and task != 'vae':
+        if config.gradient_checkpointing: models['unet'].enable_gradient_checkpointing()
+        else: models['unet'].disable_gradient_checkpointing()
+    train_mod = lambda k: _to(models[k], acc.device, torch.float32).requires_grad_(True).train()
+    adapter = (train_mod('adapter') if task == 'adapter' else BaseDenoiser(train_mod('unet'), train_mod('text_encoder'))
+               if task == 'base' else VAETrainer(train_mod('vae')))             # the module that trains (adapter or not)
+    ema = None
+    if config.ema_decay:
+        from diffusers.training_utils import EMAModel
+        ema = EMAModel(adapter.parameters(), decay=config.ema_decay)
+        acc.register_for_checkpointing(ema)                               # saved and restored with the run's state
     opt = torch.optim.AdamW(adapter.parameters(), lr=config.lr, betas=(config.adam_beta1, config.adam_beta2),
                             weight_decay=config.weight_decay, eps=config.adam_epsilon)
     # accelerate steps a prepared scheduler once per process per optimizer step
     sched = get_scheduler(config.lr_scheduler, opt, num_warmup_steps=config.lr_warmup_steps*R, num_training_steps=config.max_steps*R)
     adapter, opt, sched = acc.prepare(adapter, opt, sched)
-    models['adapter'] = adapter
+    if task == 'adapter': models['adapter'] = adapter
 
     ds = dataset if dataset is not None else build_dataset(config)
     sampler = EpochSampler(len(ds), B, config.seed, config.shuffle, R, acc.process_index)
@@ -521,7 +648,8 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
     if getattr(acc, 'log_with', None):
         acc.init_trackers('dvd360', config={k: v for k, v in config.to_dict().items() if isinstance(v, (int, float, str, bool))})
 
-    val_in = validation_inputs(config, ds) if (config.validate_every and main_proc) else None
+    validate_every = config.validate_every if task != 'vae' else 0
+    val_in = validation_inputs(config, ds) if (validate_every and main_proc) else None
     losses, steps, val_paths, window, acc_loss = [], [], [], [], 0.
     last_ckpt, t0 = ckpt, time.time(); t_last = t0
     pbar = tqdm(total=config.max_steps, initial=step, disable=not (progress and main_proc), desc='training')
@@ -538,8 +666,7 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
             gen = _step_generator(config.seed, micro, acc.process_index)
             with acc.accumulate(adapter):
                 with acc.autocast():
-                    loss = training_loss(models, batch, gen, config.flow_dropout, config.caption_dropout,
-                                         config.latitude_aware, config.vae_batch_frames, wdtype)
+                    loss = task_loss(config, models, adapter, batch, gen, wdtype)
                 every = acc.gather(loss.detach().float().reshape(1))
                 if not bool(torch.isfinite(every).all()):
                     pbar.close()
@@ -551,6 +678,7 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
             micro += 1
             acc_loss += every.mean().item()/ga
             if not acc.sync_gradients: continue
+            if ema is not None: ema.step(acc.unwrap_model(adapter).parameters())
             step += 1; losses.append(acc_loss); steps.append(step); window.append(acc_loss); acc_loss = 0.
             pbar.update(1)
             if step % config.log_every == 0 or step == config.max_steps:
@@ -564,18 +692,24 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
                 window, t_last = [], tn
             ts = time.time()
             if (config.checkpoint_every and step % config.checkpoint_every == 0) or step == config.max_steps:
-                last_ckpt = save_checkpoint(acc, adapter, out, step, trainer_state(), config, config.keep_checkpoints)
-            if config.validate_every and step % config.validate_every == 0:
+                last_ckpt = save_checkpoint(acc, adapter, out, step, trainer_state(), config, config.keep_checkpoints, ema)
+            if validate_every and step % validate_every == 0:
                 if main_proc:
-                    vm = {**models, 'adapter': acc.unwrap_model(adapter)}
-                    with acc.autocast(): val_paths.append(validate(vm, val_in, out/'validation'/f'step-{step}.mp4', config))
+                    m = acc.unwrap_model(adapter)
+                    vm = {**models, 'adapter': m} if task == 'adapter' else {**models, 'unet': m.unet, 'text_encoder': m.text_encoder, 'adapter': None}
+                    with acc.autocast(), ema_weights(m, ema):
+                        val_paths.append(validate(vm, val_in, out/'validation'/f'step-{step}.mp4', config))
+                        m.eval()
+                    m.train()
                 acc.wait_for_everyone()
             t_last += time.time() - ts                # throughput excludes checkpoint and validation time
             if step >= config.max_steps: break
     pbar.close()
     acc.end_training()
+    m = acc.unwrap_model(adapter)
+    if ema is not None: ema.copy_to(m.parameters())           # the returned model carries the EMA weights (as saved)
     return dict(global_step=step, steps=steps, losses=losses, checkpoint=last_ckpt, resumed_from=ckpt,
-                output_dir=out, log=log_path, validation=val_paths, adapter=acc.unwrap_model(adapter))
+                output_dir=out, log=log_path, validation=val_paths, model=m, adapter=m if task == 'adapter' else None)
 
 # %% ../nbs/10_training.ipynb #fbd16cc6
 def parse_train_args(argv:list[str]|None=None)->tuple[TrainConfig, str|None]:

@@ -3,6 +3,7 @@
     python tools/docs.py proc      # = nbdev_proc_nbs, without its attempt to download Quarto (sudo)
     python tools/docs.py readme    # write README.md (+ README_files/ figures) from nbs/index.ipynb
     python tools/docs.py check     # proc + render every processed notebook to markdown + README up to date
+    python tools/docs.py html [DIR] # proc + every processed notebook as a standalone pandoc HTML page in DIR
 
 nbdev 2's `nbdev_proc_nbs`/`nbdev_readme` try to install Quarto when it is missing; machines that cannot
 download it (CI here) run the same processing steps and let nbconvert do the markdown rendering.
@@ -67,5 +68,63 @@ def check():
         sys.exit("docs: README.md (or README_files/) is out of date with nbs/index.ipynb: run `python tools/docs.py readme`")
     print(f"docs: processed and rendered {len(nbs)} notebooks; README.md up to date")
 
+def _front_matter(nb:dict)->dict:
+    "The YAML front matter nbdev puts in a processed notebook's first (raw) cell, removed from `nb`."
+    import yaml
+    c = nb['cells'][0] if nb['cells'] else None
+    if c is None or c['cell_type'] != 'raw': return {}
+    m = re.match(r'\s*---\n(.*?)\n---', ''.join(c['source']), re.S)
+    if not m: return {}
+    nb['cells'].pop(0)
+    return yaml.safe_load(m.group(1)) or {}
+
+# pandoc's ipynb reader with the markdown features Quarto has (link/header attributes, divs, footnotes; Quarto's heading ids)
+PANDOC_IPYNB = 'ipynb+link_attributes+header_attributes+fenced_divs+bracketed_spans+footnotes+raw_attribute-gfm_auto_identifiers'
+
+def _as_quarto_shows(cell:dict)->list[dict]:
+    "A processed cell as Quarto shows it: `#|` lines dropped, `echo`/`output`/`include: false` applied, markdown outputs as markdown."
+    if cell['cell_type'] != 'code': return [cell]
+    src = ''.join(cell['source'])
+    opts = dict(re.findall(r'^#\|\s*([\w-]+):\s*(.*?)\s*$', src, re.M))
+    if opts.get('include') == 'false': return []
+    outputs = [] if opts.get('output') == 'false' else cell.get('outputs', [])
+    for o in outputs:                     # nbdev's show_doc outputs have execution_count None, which pandoc's reader rejects
+        if o.get('output_type') == 'execute_result' and o.get('execution_count') is None: o['execution_count'] = 0
+    md = [o for o in outputs if 'text/markdown' in o.get('data', {})]
+    rest = [o for o in outputs if o not in md]
+    code = '\n'.join(l for l in src.split('\n') if not l.startswith('#|')).strip('\n')
+    shown = [] if opts.get('echo') == 'false' and not rest else [{**cell, 'source': '' if opts.get('echo') == 'false' else code, 'outputs': rest}]
+    return shown + [{'cell_type': 'markdown', 'metadata': {}, 'source': ''.join(o['data']['text/markdown'])} for o in md]
+
+def html(out:str|Path|None=None, reproc:bool=True)->Path:
+    "Render every processed notebook to standalone HTML with pandoc, named and linked as the Quarto site (`output-file`)."
+    import json, subprocess, tempfile
+    out = Path(out or Path(tempfile.gettempdir())/'dvd360_docs_html')
+    shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
+    cache = proc() if reproc else get_config().config_path/'_proc'
+    nbs = sorted(cache.glob('*.ipynb'))
+    if not nbs: sys.exit(f"docs: no processed notebooks in {cache} (run `python tools/docs.py proc`)")
+    pages, docs = {}, {}
+    for nb in nbs:
+        d = json.loads(nb.read_text())
+        fm = _front_matter(d)
+        pages[nb.name] = fm.get('output-file', nb.stem + '.html')
+        d['cells'] = [q for c in d['cells'] for q in _as_quarto_shows(c)]
+        docs[nb.name] = d, fm
+    link = re.compile(r'href="(?![a-z][a-z0-9+.-]*:)([^"#?]*?\.ipynb)([#?][^"]*)?"')
+    for name, (d, fm) in docs.items():
+        page, stem = pages[name], Path(pages[name]).stem
+        meta = [f'--metadata=title:{fm.get("title", stem)}'] + ([f'--metadata=subtitle:{fm["description"]}'] if fm.get('description') else [])
+        r = subprocess.run(['pandoc', '-f', PANDOC_IPYNB, '-t', 'html5', '-s', f'--extract-media={stem}_files', *meta, '-o', page],
+                           input=json.dumps(d), text=True, capture_output=True, cwd=out)
+        if r.returncode: sys.exit(f"docs: pandoc could not render {name}: {r.stderr.strip()[-2000:]}")
+        text = (out/page).read_text()
+        text = link.sub(lambda m: f'href="{pages.get(Path(m.group(1)).name, m.group(1))}{m.group(2) or ""}"', text)
+        (out/page).write_text(text)
+    print(f"docs: {len(docs)} pages rendered to {out}")
+    return out
+
 if __name__ == '__main__':
-    {'proc': proc, 'readme': readme, 'check': check}[sys.argv[1] if len(sys.argv) > 1 else 'check']()
+    cmd = sys.argv[1] if len(sys.argv) > 1 else 'check'
+    if cmd == 'html': html(*sys.argv[2:3])
+    else: {'proc': proc, 'readme': readme, 'check': check}[cmd]()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command (README): notebooks clean and in sync with dvd360/, docs pipeline, nbdev_test.
-# Ends with the line "N passed, N failed" (N = notebooks executed by nbdev_test plus the sync/docs checks).
+# The project's test command (README): notebooks clean and in sync with dvd360/, docs pipeline, real-browser checks, nbdev_test.
+# Ends with the line "N passed, N failed" (N = notebooks executed by nbdev_test plus the sync/docs/browser checks).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 passed=0; failed=0
@@ -20,7 +20,18 @@ if python tools/docs.py check 2>/tmp/dvd360_docs.log; then
   elif pandoc _proc/index.ipynb -f ipynb -t html5 -s --metadata title=dvd360 -o /tmp/dvd360_index.html && grep -q "dvd360" /tmp/dvd360_index.html; then ok "docs pipeline + pandoc HTML render"
   else bad "docs: pandoc could not render _proc/index.ipynb"; fi
 else bad "docs pipeline failed"; grep -v Warning /tmp/dvd360_docs.log | tail -20 >&2; fi
-# 4. nbdev_test over every notebook, counted
+# 4. real-browser checks in headless Chromium (tools/browser_check.py; skipped only where chromium/chromedriver are missing):
+#    the HTML 360° player against erp_to_perspective, and every docs page (pandoc HTML of _proc/, processed by step 3)
+for what in player docs; do
+  log=/tmp/dvd360_browser_$what.log
+  python tools/browser_check.py "$what" $([ "$what" = docs ] && echo --no-proc) >"$log" 2>&1; rc=$?
+  case $rc in
+    0)  ok "browser check: $what"; grep '^  ' "$log";;
+    77) echo "skipped: browser check: $what ($(grep -m1 '^skipped' "$log" | sed 's/^skipped: //'))";;
+    *)  bad "browser check: $what"; tail -40 "$log" >&2;;
+  esac
+done
+# 5. nbdev_test over every notebook, counted
 out=$(nbdev_test --do_print --n_workers "${NBDEV_WORKERS:-2}" --timing 2>&1); rc=$?
 echo "$out"
 nstart=$(grep -c '^Starting ' <<<"$out")
