@@ -31,7 +31,16 @@ for what in player docs; do
     *)  bad "browser check: $what"; tail -40 "$log" >&2;;
   esac
 done
-# 5. nbdev_test over every notebook, counted
+# 5. a non-editable install (`pip install .`) from another folder: package data (the world model) ships and samples
+site=$(mktemp -d)/site
+if python -m pip install -q --no-deps --no-build-isolation --target "$site" . >/tmp/dvd360_install.log 2>&1 && \
+   (cd "$(dirname "$site")" && PYTHONPATH="$site" python -c "
+import dvd360, sys; assert dvd360.__file__.startswith('$site'), dvd360.__file__
+from dvd360.cli import main
+v = main(['generate', 'red balls and blue pillars on snow under a cloudy sky', '--tiny', '--steps', '4', '--out', 'w.mp4', '--quiet'])
+assert v.shape == (8, 64, 128, 3)" >>/tmp/dvd360_install.log 2>&1); then ok "pip install . (non-editable) runs generate --tiny from another folder"
+else bad "non-editable install"; tail -20 /tmp/dvd360_install.log >&2; fi
+# 6. nbdev_test over every notebook, counted
 out=$(nbdev_test --do_print --n_workers "${NBDEV_WORKERS:-2}" --timing 2>&1); rc=$?
 echo "$out"
 nstart=$(grep -c '^Starting ' <<<"$out")
