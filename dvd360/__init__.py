@@ -4,7 +4,7 @@ __version__ = "0.1.0"
 import importlib as _importlib
 
 _SUBMODULES = ('geometry', 'projection', 'scene', 'flow', 'data', 'textfusion', 'adapter', 'unet', 'export',
-               'pipeline', 'training', 'metrics', 'cli')
+               'pipeline', 'training', 'metrics', 'world', 'cli')
 
 def __getattr__(name):
     "Import submodules lazily, so `import dvd360; dvd360.geometry` works without importing torch up front."

@@ -39,6 +39,7 @@ def parser(f, name:str):
 def main(argv:list[str]|None=None):
     "Entry point of the `dvd360` console script; called with `argv`, returns what the command returns."
     if argv is None: main(sys.argv[1:]); return                # console script: `sys.exit(main())` must see None
+    os.environ.setdefault('TRANSFORMERS_VERBOSITY', 'error')   # no "requires torchvision" notices on every command
     argv = list(argv)
     if not argv or argv[0] in ('-h', '--help'): print(usage()); return
     if argv[0] not in COMMANDS: raise SystemExit(f"dvd360: unknown command {argv[0]!r}\n\n{usage()}")
@@ -209,10 +210,12 @@ def flow(video_dir:str,                  # folder of ERP videos
          max_flow:float=None,            # colour-wheel saturation in pixels (default: 2% of the width)
          height:int=None,                # resize to this height (width = 2·height) before estimating
          overwrite:store_true=False,     # recompute flow videos that exist
+         pattern:str='*.mp4',            # which files of VIDEO_DIR (glob), e.g. '*_erp_*.mp4'
         ):
     "Motion-condition videos (optical flow as RGB, wrap-around aware) for every video in VIDEO_DIR (resumable)."
     from dvd360.flow import flow_videos
-    res = flow_videos(video_dir, out_dir, method=method, max_flow=max_flow, size=(height, 2*height) if height else None, overwrite=overwrite)
+    res = flow_videos(video_dir, out_dir, method=method, max_flow=max_flow, size=(height, 2*height) if height else None,
+                      overwrite=overwrite, pattern=pattern)
     print(f"{out_dir}: {len(res['written'])} written, {len(res['skipped'])} already there, {len(res['failed'])} failed")
     for name, why in res['failed'].items(): print(f"  failed: {name}: {why}")
     return res
