@@ -207,6 +207,9 @@ _CUDA_FP32 = [F.group_norm, F.layer_norm, torch.group_norm, torch.layer_norm, F.
 _CPU_LOW = _LOW_COMMON
 _CPU_FP32 = [F.mse_loss, F.l1_loss, F.smooth_l1_loss, F.huber_loss, F.kl_div, F.cross_entropy, F.nll_loss,
              F.binary_cross_entropy_with_logits, torch.prod, _T.prod, torch.cdist]
+# "fp32_set_opt_dtype" ops: autocast passes dtype=float32 (computes in fp32 without a cast copy of the input)
+_SET_OPT_DTYPE = {F.softmax, F.log_softmax, F.softmin, torch.softmax, torch.log_softmax, _T.softmax, _T.log_softmax,
+                  torch.cumsum, _T.cumsum, torch.cumprod, _T.cumprod, torch.sum, _T.sum, torch.prod, _T.prod}
 POLICIES = dict(cuda=(_CUDA_LOW, _CUDA_FP32), cpu=(_CPU_LOW, _CPU_FP32))
 _ACTIVE_EMULATOR: list = []
 
@@ -238,8 +241,10 @@ class AutocastEmulator(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         if func in self.low: args, kwargs = tree_map(lambda x: self._cast(x, self.dtype), (args, kwargs))
-        elif func in self.fp32:
-            if 'dtype' not in kwargs: args, kwargs = tree_map(lambda x: self._cast(x, torch.float32), (args, kwargs))
+        elif func in self.fp32 and kwargs.get('dtype') is None:
+            half = any(isinstance(x, Tensor) and x.dtype in (torch.float16, torch.bfloat16) for x in tree_flatten((args, kwargs))[0])
+            if half and func in _SET_OPT_DTYPE: kwargs = dict(kwargs, dtype=torch.float32)
+            elif half: args, kwargs = tree_map(lambda x: self._cast(x, torch.float32), (args, kwargs))
         return func(*args, **kwargs)
 
     @contextlib.contextmanager
