@@ -291,7 +291,7 @@ def world_package(run:str,             # a finished `world-train` run folder
 # %% ../nbs/13_cli.ipynb #0828efcc
 @command
 def view(video:str,                      # ERP video file (mp4, gif, webm, …), e.g. from `dvd360 generate`
-         out:str=None,                   # HTML page to write (default: VIDEO with the suffix .html)
+         html:str=None,                  # HTML page to write (default: VIDEO with the suffix .html)
          fps:float=None,                 # playback speed (default: the video's own frame rate)
          frames:int=None,                # embed only the first frames
          max_height:int=512,             # shrink larger frames to this ERP height
@@ -307,7 +307,7 @@ def view(video:str,                      # ERP video file (mp4, gif, webm, …),
         ):
     "A self-contained HTML 360° player of an ERP video (one file, no network): drag/keys to look, wheel/+/− to zoom, space to play."
     from dvd360.export import view_html
-    page = view_html(video, out, fps=fps, num_frames=frames, max_height=max_height, max_bytes=max_kb*1024 if max_kb else None,
+    page = view_html(video, html, fps=fps, num_frames=frames, max_height=max_height, max_bytes=max_kb*1024 if max_kb else None,
                      format='png' if png else 'jpeg', quality=quality, size=(view_height, view_width), fov=fov, yaw=yaw,
                      pitch=pitch, autoplay=not no_autoplay)
     print(f"{page}: {page.stat().st_size/1024:.0f} KiB, a 360° player that opens offline in any browser")
