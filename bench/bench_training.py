@@ -15,7 +15,7 @@ import argparse, json, platform, resource, sys, tempfile, time, warnings
 from pathlib import Path
 import torch
 
-from dvd360.training import TrainConfig, load_components, noise_scheduler, training_loss, _to, _quiet_dtype_cast
+from dvd360.training import TrainConfig, load_components, noise_scheduler, training_loss, set_gradient_checkpointing, _to, _quiet_dtype_cast
 
 
 def _char_tokenizer(max_length:int=77):
@@ -56,7 +56,7 @@ def sd15_components(device, dtype)->dict:
 def bench_step(models:dict, batch:dict, checkpointing:bool, steps:int, warmup:int, device, amp:bool)->dict:
     "Time `steps` adapter training steps (after `warmup`) and record peak memory."
     unet, adapter = models['unet'], models['adapter']
-    (unet.enable_gradient_checkpointing if checkpointing else unet.disable_gradient_checkpointing)()
+    set_gradient_checkpointing(unet, 'motion' if checkpointing else 'off')     # as `train` does
     adapter.train().requires_grad_(True)
     opt = torch.optim.AdamW(adapter.parameters(), lr=1e-5, weight_decay=1e-2)
     scaler = torch.amp.GradScaler(device.type, enabled=amp)

@@ -307,28 +307,11 @@ def _checkpoint(fn, *args, **kwargs):
     "diffusers' gradient-checkpointing function (non-reentrant `torch.utils.checkpoint`) + `_recompute_context`."
     return checkpoint(fn, *args, use_reentrant=False, context_fn=_recompute_context, **kwargs)
 
-def _wrap_checkpoint(m:nn.Module):
-    "Make `m.forward` run under non-reentrant `torch.utils.checkpoint` when grad is enabled."
-    fwd = type(m).forward
-    def forward(*args, **kwargs):
-        if torch.is_grad_enabled(): return _checkpoint(fwd, m, *args, **kwargs)
-        return fwd(m, *args, **kwargs)
-    forward._ckpt_wrapper = True
-    m.forward = forward
-
 def set_checkpointing(unet:nn.Module, mode:str):
-    "Apply one of CKPT_MODES to a diffusers `UNetMotionModel` (undoing any previous mode)."
+    "Apply one of CKPT_MODES to a diffusers `UNetMotionModel` with dvd360's `set_gradient_checkpointing` (recomputation under the emulator)."
+    from dvd360.training import set_gradient_checkpointing
     if mode not in CKPT_MODES: raise ValueError(f"unknown checkpointing mode {mode!r}; choose from {CKPT_MODES}")
-    for m in unet.modules():
-        if getattr(m.__dict__.get('forward'), '_ckpt_wrapper', False): del m.__dict__['forward']
-    unet.disable_gradient_checkpointing()
-    if mode in ('stock', 'stock+motion'):     # diffusers' own choice of what to checkpoint, with its checkpoint call
-        unet.enable_gradient_checkpointing(lambda module, *args: _checkpoint(module.__call__, *args))
-    if mode == 'stock+motion':   # diffusers 0.42 checkpoints the mid-block motion module itself, not the down/up ones
-        for blk in list(unet.down_blocks) + list(unet.up_blocks):
-            for mm in blk.motion_modules: _wrap_checkpoint(mm)
-    if mode == 'blocks':
-        for blk in list(unet.down_blocks) + [unet.mid_block] + list(unet.up_blocks): _wrap_checkpoint(blk)
+    set_gradient_checkpointing(unet, {'stock+motion': 'motion'}.get(mode, mode), checkpoint_fn=_checkpoint)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Workloads: each is prepare(models, device) -> run(), so the same code runs on meta, the CPU and CUDA

@@ -14,10 +14,11 @@ from fastcore.basics import patch
 from diffusers import ModelMixin, ConfigMixin
 from diffusers.configuration_utils import register_to_config
 from .geometry import check_erp
+from .flow import FLOW_ENCODINGS, check_encoding, flow_to_rgb, rgb_to_flow
 
 # %% auto #0
 __all__ = ['check_condition_video', 'AdapterDownsample', 'PseudoResBlock3D', 'Adapter360', 'reference_state_dict',
-           'convert_reference_checkpoint']
+           'convert_reference_checkpoint', 'adapter_input_spec', 'condition_for_adapter']
 
 # %% ../nbs/06_adapter.ipynb #b2bf981f
 def check_condition_video(x:Tensor,                # motion condition video (b, f, c, H, W), floats in [0, 1]
@@ -86,8 +87,15 @@ class Adapter360(ModelMixin, ConfigMixin):
                  skip_conv:bool=False,           # conv skip `skep` (reference `sk=False`); default identity
                  use_conv_downsample:bool=False, # 3×3 stride-2 conv downsampling (reference `use_conv`)
                  allow_any_aspect:bool=False,    # accept inputs with W ≠ 2·H
-                 temporal_conv:bool=True):       # pseudo-3D blocks with their temporal conv (False: the ablation without it)
+                 temporal_conv:bool=True,        # pseudo-3D blocks with their temporal conv (False: the ablation without it)
+                 encoding:str='dvd360',          # motion-condition encoding it was trained on (`FLOW_ENCODINGS`)
+                 input_range:tuple=(0., 1.),     # value range of its input: (0, 1) trained by dvd360, (-1, 1) the authors'
+                 base_model:str|None=None,       # the SD 1.5 it was trained with (hub id or folder): `dvd360 generate`'s default --model
+                 motion_module:str|None=None):   # the AnimateDiff motion module it was trained with: the default --motion
         super().__init__()
+        check_encoding(encoding)
+        if len(input_range) != 2 or not input_range[0] < input_range[1]:
+            raise ValueError(f"expected input_range (low, high) with low < high, got {input_range!r}")
         channels = list(channels)
         if not channels: raise ValueError("expected at least one level in `channels`")
         self.pixel_unshuffle = nn.PixelUnshuffle(unshuffle)
@@ -132,10 +140,15 @@ def reference_state_dict(src:str|os.PathLike|dict, # path to a .pt/.pth/.ckpt/.b
     if isinstance(src, (str, os.PathLike)):
         p = Path(src)
         if not p.is_file(): raise FileNotFoundError(f"no adapter checkpoint at {str(p)!r}")
-        if p.suffix == '.safetensors':
-            from safetensors.torch import load_file
-            sd = load_file(str(p), device='cpu')
-        else: sd = torch.load(p, map_location='cpu', weights_only=True)
+        try:
+            if p.suffix == '.safetensors':
+                from safetensors.torch import load_file
+                sd = load_file(str(p), device='cpu')
+            else: sd = torch.load(p, map_location='cpu', weights_only=True)   # never runs code from the file
+        except Exception as e:      # corrupt, truncated, or a pickle that wants to run code
+            raise ValueError(f"{p} is not a readable checkpoint of tensors ({type(e).__name__}): dvd360 reads .pth/.ckpt files "
+                             f"as plain tensors and never executes code stored in them. Re-download the file (it may be "
+                             f"truncated), or convert it to .safetensors on a machine you trust") from None
     elif isinstance(src, dict): sd = src
     else: raise TypeError(f"expected a checkpoint path or a state dict, got {type(src).__name__}")
     for key in ('state_dict', 'adapter', 'model'):
@@ -151,7 +164,8 @@ def from_reference_checkpoint(cls:Adapter360,
                               src:str|os.PathLike|dict, # checkpoint path or state dict (authors' names)
                               **config,                 # `Adapter360` config; defaults = released model
                              )->Adapter360:
-    "Build an `Adapter360` from `config` and load the authors' weights strictly."
+    "Build an `Adapter360` from `config` and load the authors' weights strictly (encoding 'reference', input in [−1, 1])."
+    config = {'encoding': 'reference', 'input_range': (-1., 1.), **config}   # what the authors trained on, unless told otherwise
     sd = reference_state_dict(src)
     model = cls(**config)
     own = model.state_dict()
@@ -170,3 +184,26 @@ def convert_reference_checkpoint(src:str|os.PathLike|dict, # authors' checkpoint
     "Convert the authors' adapter checkpoint to a diffusers folder loadable with `Adapter360.from_pretrained`."
     Adapter360.from_reference_checkpoint(src, **config).save_pretrained(dst)
     return Path(dst)
+
+# %% ../nbs/06_adapter.ipynb #ffb02d8a
+def adapter_input_spec(adapter)->tuple[str, tuple[float, float]]:  # (encoding, (low, high))
+    "The motion-condition encoding and input range of an `Adapter360` or its config (defaults for configs without them)."
+    cfg = adapter.config if isinstance(adapter, Adapter360) else adapter
+    get = cfg.get if hasattr(cfg, 'get') else lambda k, d: getattr(cfg, k, d)
+    lo, hi = get('input_range', (0., 1.))
+    return check_encoding(get('encoding', 'dvd360')), (float(lo), float(hi))
+
+def condition_for_adapter(cond:Tensor,                # flow video (..., 3, H, W) as decoded, RGB in [0, 1]
+                          video_encoding:str|None,    # encoding it was written with ('dvd360' / 'reference'); None: unknown
+                          adapter,                    # an `Adapter360`, its config, or a config dict
+                         )->Tensor:                   # the video in the adapter's encoding and input range
+    "Convert a motion-condition video to the encoding and value range `adapter` was trained on."
+    enc, (lo, hi) = adapter_input_spec(adapter)
+    if video_encoding is None:
+        raise ValueError(f"the flow video's encoding is unknown, and this 360-Adapter reads the {enc!r} encoding in "
+                         f"[{lo:g}, {hi:g}] (dvd360 knows 'dvd360' and 'reference'); guessing could steer the wrong motion. "
+                         f"Write the flow video with `dvd360 flow --encoding {enc}` (the encoding is recorded in the file), "
+                         f"or pass the encoding you know (flow_encoding='dvd360' or 'reference')")
+    if check_encoding(video_encoding) != enc:
+        cond = flow_to_rgb(rgb_to_flow(cond, encoding=video_encoding), encoding=enc).to(cond.device, cond.dtype)
+    return cond if (lo, hi) == (0., 1.) else lo + (hi - lo)*cond

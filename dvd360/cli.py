@@ -4,13 +4,14 @@
 
 # %% ../nbs/13_cli.ipynb #ae1b5c43
 from __future__ import annotations
-import math, os, sys, time
+import json, math, os, sys, time
 from pathlib import Path
 from fastcore.script import anno_parser, store_true
 
 # %% auto #0
-__all__ = ['COMMANDS', 'command', 'usage', 'parser', 'main', 'load_flow_video', 'generate', 'evaluate', 'train', 'flow', 'synth',
-           'world_train', 'world_eval', 'world_package', 'view', 'caption']
+__all__ = ['COMMANDS', 'DEFAULT_MODEL', 'DEFAULT_MOTION', 'command', 'usage', 'parser', 'main', 'check_number', 'check_output',
+           'load_flow_video', 'generate', 'evaluate', 'train', 'flow', 'synth', 'world_train', 'world_eval',
+           'world_package', 'view', 'caption']
 
 # %% ../nbs/13_cli.ipynb #0b8b4b0e
 COMMANDS = {}
@@ -54,6 +55,41 @@ def main(argv:list[str]|None=None):
         raise SystemExit(f"dvd360 {name}: {type(e).__name__}: {e}\n(set DVD360_DEBUG=1 for the traceback)") from e
 
 # %% ../nbs/13_cli.ipynb #81950bb7
+def check_number(cmd:str, flag:str, value,   # the command, the option (without --) and its value (None: not given)
+                 minimum=None, maximum=None, # inclusive bounds
+                 above=None,                 # exclusive lower bound
+                 multiple:int|None=None):    # must be a multiple of this
+    "Refuse a non-finite or out-of-range option value before any work, naming the option and what is expected."
+    if value is None: return value
+    what = f"dvd360 {cmd}: --{flag.replace('_', '-')} {value}"
+    if isinstance(value, float) and not math.isfinite(value): raise SystemExit(f"{what}: expected a finite number")
+    if minimum is not None and value < minimum: raise SystemExit(f"{what}: expected at least {minimum}")
+    if above is not None and value <= above: raise SystemExit(f"{what}: expected a number above {above}")
+    if maximum is not None and value > maximum: raise SystemExit(f"{what}: expected at most {maximum}")
+    if multiple and value % multiple: raise SystemExit(f"{what}: expected a multiple of {multiple}")
+    return value
+
+def check_output(cmd:str, path, flag:str='out')->Path:
+    "Make sure output file `path` can be written (its folder is created) before any work is done; refuse a folder."
+    import tempfile
+    p = Path(path).expanduser()
+    if p.is_dir(): raise SystemExit(f"dvd360 {cmd}: --{flag} {p} is a folder; expected a file name")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=p.parent, prefix='.dvd360-write-test-'): pass
+    except OSError as e:
+        why = next((f"{q} is a file, not a folder" for q in p.parents if q.exists() and not q.is_dir()), f"{e.strerror or e} ({p.parent})")
+        raise SystemExit(f"dvd360 {cmd}: cannot write --{flag} {p}: {why}; choose another --{flag}") from None
+    return p
+
+DEFAULT_MODEL, DEFAULT_MOTION = 'stable-diffusion-v1-5/stable-diffusion-v1-5', 'guoyww/animatediff-motion-adapter-v1-5-2'
+
+def _models_for(adapter:str|None, model:str|None, motion:str|None)->tuple[str, str]:
+    "The base and motion module to sample with: the ones given, else those the adapter was trained with (its config), else the defaults."
+    cfg = Path(adapter).expanduser()/'config.json' if adapter else None
+    rec = json.loads(cfg.read_text()) if cfg is not None and cfg.is_file() else {}
+    return model or rec.get('base_model') or DEFAULT_MODEL, motion or rec.get('motion_module') or DEFAULT_MOTION
+
 def _device_dtype(device:str|None, fp16:bool, bf16:bool):
     "The torch device and dtype a command asked for (default: CUDA if available, else CPU; float32)."
     import torch
@@ -73,8 +109,12 @@ def load_flow_video(path:str,            # motion-condition video (RGB flow, e.g
                    ):
     "Read the first `num_frames` of a flow video, resized to height×width, as a uint8 tensor (f, 3, H, W)."
     import numpy as np, torch
-    from dvd360.data import read_frames, VideoError
-    try: frames = read_frames(path, None, size=(height, width))[:num_frames]   # all, to count them for the message
+    from dvd360.data import read_frames, video_info, VideoError
+    try:
+        w, h = video_info(path)['size']
+        if w != 2*h: raise SystemExit(f"dvd360 generate: --flow {path} is {h}×{w}, not an ERP motion condition (width = 2·height); "
+                                      f"make it with `dvd360 flow` from the panorama video")
+        frames = read_frames(path, None, size=(height, width))[:num_frames]   # all, to count them for the message
     except VideoError as e: raise SystemExit(f"dvd360 generate: --flow {path}: {e}") from e
     if len(frames) < num_frames:
         raise SystemExit(f"dvd360 generate: --flow {path} has {len(frames)} frames, but {num_frames} are generated "
@@ -87,9 +127,11 @@ def generate(prompt:str,                     # what the panorama shows
              out:str='dvd360.mp4',           # output video: .mp4 (tagged as 360°) or .gif
              negative:str='',                # negative prompt (classifier-free guidance)
              flow:str=None,                  # motion-condition video (RGB flow, e.g. from `dvd360 flow`); needs a 360-Adapter
-             model:str='stable-diffusion-v1-5/stable-diffusion-v1-5', # SD 1.5: hub id or diffusers folder
-             single_file:str=None,           # personalised SD 1.5 checkpoint (.safetensors/.ckpt) replacing the base weights
-             motion:str='guoyww/animatediff-motion-adapter-v1-5-2', # AnimateDiff motion adapter: hub id or folder
+             flow_encoding:str=None,         # encoding of --flow: 'dvd360' or 'reference' (default: the one recorded in the file)
+             model:str=None,                 # SD 1.5: hub id or diffusers folder (default: the adapter's base, else stable-diffusion-v1-5)
+             single_file:str=None,           # personalised SD 1.5 checkpoint (.safetensors/.ckpt) replacing the base U-Net and VAE
+             single_file_text_encoder:store_true=False, # also use the personalised checkpoint's text encoder (default: the base's)
+             motion:str=None,                # AnimateDiff motion module: hub id, folder or original mm_sd_*.ckpt (default: the adapter's, else v1-5-2)
              adapter:str=None,               # 360-Adapter: Adapter360 folder, the authors' .pth, or hub id
              lora:str=None,                  # LoRA (.safetensors file, folder or hub id), fused into the model
              lora_scale:float=1.0,           # LoRA strength
@@ -122,19 +164,42 @@ def generate(prompt:str,                     # what the panorama shows
     from dvd360.export import write_mp4, write_gif, write_html
     if tiny and random: raise SystemExit("dvd360 generate: pass --tiny (the world model) or --random (random weights), not both")
     small = tiny or random
-    frames, height = frames or (8 if small else 16), height or (64 if small else 512)
-    width, steps = width or 2*height, steps or (8 if random else 25)
+    # every argument and the output location are checked before a model loads (sampling at full size takes minutes)
+    for flag, v, kw in (('frames', frames, dict(minimum=1)), ('height', height, dict(minimum=8, multiple=8)),
+                        ('width', width, dict(minimum=8, multiple=8)), ('steps', steps, dict(minimum=1)),
+                        ('guidance', guidance, dict(minimum=0.)), ('rotation', rotation, {}), ('adapter_scale', adapter_scale, {}),
+                        ('lora_scale', lora_scale, {}), ('fps', fps, dict(above=0.)), ('decode_chunk', decode_chunk, dict(minimum=1))):
+        check_number('generate', flag, v, **kw)
+    frames = frames if frames is not None else (8 if small else 16)
+    height = height if height is not None else (64 if small else 512)
+    width, steps = width if width is not None else 2*height, steps if steps is not None else (8 if random else 25)
     if guidance is None:
         from dvd360.world import WORLD_SAMPLING
         guidance = WORLD_SAMPLING['guidance_scale'] if tiny else 7.5
     out = Path(out)
     if out.suffix.lower() not in ('.mp4', '.gif'): raise SystemExit(f"dvd360 generate: --out must end in .mp4 or .gif, got {str(out)!r}")
     if html and width != 2*height: raise SystemExit(f"dvd360 generate: --html needs an ERP video (width = 2·height), got {height}×{width}")
-    dev, dtype = _device_dtype(device, fp16, bf16)
-    flow_video = load_flow_video(flow, frames, height, width) if flow else None
-    t0 = time.time()
     if small and (single_file is not None or lora is not None):
         raise SystemExit(f"dvd360 generate: --{'tiny' if tiny else 'random'} brings its own models; drop --single-file/--lora")
+    out = check_output('generate', out)
+    if not small: model, motion = _models_for(adapter, model, motion)
+    dev, dtype = _device_dtype(device, fp16, bf16)
+    flow_video = load_flow_video(flow, frames, height, width) if flow else None
+    if flow:
+        from dvd360.flow import flow_video_encoding, FLOW_ENCODINGS
+        if flow_encoding is not None and flow_encoding not in FLOW_ENCODINGS:
+            raise SystemExit(f"dvd360 generate: --flow-encoding {flow_encoding!r}: expected one of {', '.join(FLOW_ENCODINGS)}")
+        flow_encoding = flow_encoding or flow_video_encoding(flow)
+        if flow_encoding is None:
+            raise SystemExit(f"dvd360 generate: --flow {flow} does not record its colour encoding (a video made before dvd360 0.1's "
+                             f"`dvd360 flow`, or by the authors' video2flow.py): pass --flow-encoding reference for the authors' videos, "
+                             f"--flow-encoding dvd360 for dvd360's, or rewrite it with `dvd360 flow --overwrite`")
+    from dvd360.training import check_sources
+    try:
+        check_sources({'--adapter': adapter, '--lora': lora, '--single-file': single_file} if small else
+                      {'--model': model, '--motion': motion, '--adapter': adapter, '--lora': lora, '--single-file': single_file}, offline)
+    except OSError as e: raise SystemExit(f"dvd360 generate: {e}") from None
+    t0 = time.time()
     if tiny:                                       # the shipped world model; --adapter may replace its 360-Adapter
         from dvd360.world import load_world_pipeline
         pipe = load_world_pipeline(adapter=None if adapter is not None else 'adapter')
@@ -145,6 +210,7 @@ def generate(prompt:str,                     # what the panorama shows
         pipe = Panorama360Pipeline(**comps)
     else:
         pipe = Panorama360Pipeline.from_pretrained_360(model, motion, adapter=adapter, single_file=single_file, lora=lora,
+                                                       single_file_text_encoder=single_file_text_encoder,
                                                        lora_scale=lora_scale, torch_dtype=None if dtype == torch.float32 else dtype,
                                                        local_files_only=offline)
     with quiet_dtype_cast():                      # diffusers warns on every `.to` of a UNetMotionModel
@@ -155,7 +221,7 @@ def generate(prompt:str,                     # what the panorama shows
         else: pipe.to(dev)
     pipe.set_progress_bar_config(disable=quiet, desc='denoising')
     t1 = time.time()
-    video = pipe(prompt, negative_prompt=negative or None, flow=flow_video, num_frames=frames, height=height, width=width,
+    video = pipe(prompt, negative_prompt=negative or None, flow=flow_video, flow_encoding=flow_encoding, num_frames=frames, height=height, width=width,
                  num_inference_steps=steps, guidance_scale=guidance, rotation_angle=math.radians(rotation),
                  circular_padding=not no_circular_padding, adapter_scale=adapter_scale, seed=seed,
                  decode_chunk_size=decode_chunk, output_type='np').frames[0]          # (f, H, W, 3) in [0, 1]
@@ -192,14 +258,15 @@ def evaluate(out_dir:str,                    # folder of generated ERP videos (i
                       clip_frames=clip_frames, flow_scale=flow_scale)
     print(ev.markdown())
     print(f"written: {ev.csv}, {ev.md}")
+    if ev.failed: raise SystemExit(f"dvd360 evaluate: {len(ev.failed)} of {len(ev.rows) + len(ev.failed)} videos failed (listed above)")
     return ev
 
 # %% ../nbs/13_cli.ipynb #0b4319f5
 @command
 def train(argv:list):
-    "Train the 360-Adapter: --config cfg.yaml [--resume latest|DIR] [key=value ...] (see 10_training)."
+    "Train the 360-Adapter: --config cfg.yaml [--resume latest|DIR] [--overwrite] [--offline] [key=value ...] (see 10_training)."
     from dvd360.training import main as train_main
-    return train_main(argv)
+    return train_main(argv, prog='dvd360 train')
 train.passthrough = True
 
 # %% ../nbs/13_cli.ipynb #8206e6f3
@@ -211,13 +278,19 @@ def flow(video_dir:str,                  # folder of ERP videos
          height:int=None,                # resize to this height (width = 2·height) before estimating
          overwrite:store_true=False,     # recompute flow videos that exist
          pattern:str='*.mp4',            # which files of VIDEO_DIR (glob), e.g. '*_erp_*.mp4'
+         encoding:str='dvd360',          # colour encoding: 'dvd360', or 'reference' (the authors' videos, for their adapter)
         ):
     "Motion-condition videos (optical flow as RGB, wrap-around aware) for every video in VIDEO_DIR (resumable)."
-    from dvd360.flow import flow_videos
+    from dvd360.flow import flow_videos, FLOW_ENCODINGS
+    if encoding not in FLOW_ENCODINGS: raise SystemExit(f"dvd360 flow: --encoding {encoding!r}: expected one of {', '.join(FLOW_ENCODINGS)}")
+    if encoding == 'reference' and max_flow is not None: raise SystemExit("dvd360 flow: --max-flow does not apply to --encoding reference (the authors' fixed 25 px)")
+    check_number('flow', 'max_flow', max_flow, above=0.); check_number('flow', 'height', height, minimum=8, multiple=2)
+    if not Path(video_dir).is_dir(): raise SystemExit(f"dvd360 flow: no folder {video_dir!r}")
     res = flow_videos(video_dir, out_dir, method=method, max_flow=max_flow, size=(height, 2*height) if height else None,
-                      overwrite=overwrite, pattern=pattern)
+                      overwrite=overwrite, pattern=pattern, encoding=encoding)
     print(f"{out_dir}: {len(res['written'])} written, {len(res['skipped'])} already there, {len(res['failed'])} failed")
     for name, why in res['failed'].items(): print(f"  failed: {name}: {why}")
+    if res['failed']: raise SystemExit(f"dvd360 flow: {len(res['failed'])} of {sum(map(len, res.values()))} videos failed (listed above)")
     return res
 
 @command
@@ -227,10 +300,13 @@ def synth(out_dir:str,                   # dataset folder to write (WEB360 layou
           height:int=128,                # frame height (width = 2·height)
           seed:int=0,
           flow:str='gt',                 # 'gt' (renderer's ground truth) or an estimator name ('dis', …)
+          overwrite:store_true=False,    # replace a dataset already in OUT_DIR (default: resume it, never shrink it)
          ):
     "A synthetic WEB360 dataset (procedural panorama scenes, known motion) to try training without downloads."
+    for f, v, kw in (('videos', videos, dict(minimum=1)), ('frames', frames, dict(minimum=2)), ('height', height, dict(minimum=8, multiple=8))):
+        check_number('synth', f, v, **kw)
     from dvd360.data import make_synthetic_web360
-    root = make_synthetic_web360(out_dir, n_videos=videos, num_frames=frames, size=(height, 2*height), seed=seed, flow=flow)
+    root = make_synthetic_web360(out_dir, n_videos=videos, num_frames=frames, size=(height, 2*height), seed=seed, flow=flow, overwrite=overwrite)
     print(f"{root}: {videos} clips of {frames} frames at {height}×{2*height}")
     return root
 
@@ -265,6 +341,7 @@ def world_eval(run:str,                 # a `world-train` run folder (its test s
                model:str=None,          # world model folder (default: RUN/model)
                seeds:int=32,            # seeds (held-out prompts and flows) per variant
                out:str=None,            # table and figures (default RUN/eval)
+               reuse:store_true=False,  # keep rows already measured in OUT with the same seeds (sample only new variants)
               ):
     "The paper's Table 1 and Fig. 8 ablations on the world model: metrics per variant with 95 % intervals."
     from dvd360.world import make_world_dataset, evaluate_world
@@ -272,8 +349,16 @@ def world_eval(run:str,                 # a `world-train` run folder (its test s
     make_world_dataset(test, n_perspective=seeds, n_erp=2*seeds, split='test')
     if not (test/'flows'/'done').is_file():
         flow(str(test/'videos'), str(test/'flows')); (test/'flows'/'done').write_text('ok\n')
-    res = evaluate_world(model or run/'model', test, n=seeds, out_dir=out or run/'eval')
+    from dvd360.world import flow_use, VARIANTS
+    out = Path(out or run/'eval'); mp = Path(model or run/'model')
+    res = evaluate_world(mp, test, n=seeds, out_dir=out, reuse=reuse)
     print(res['markdown'])
+    fu = {}                                    # does each trained adapter read its flow? (x₀ error with true vs opposite flow)
+    for name, v in VARIANTS.items():
+        a = v['adapter']
+        if a is not None and a not in fu and (mp/a/'config.json').is_file():
+            fu[a] = flow_use(mp, a, test, n=seeds)['rows']; print(f"flow use of {a}:", {t: round(r['opposite flow']/r['true flow'] - 1, 4) for t, r in fu[a].items()})
+    (out/'flow_use.json').write_text(json.dumps(fu, indent=1))
     return res
 
 @command
@@ -328,8 +413,13 @@ def caption(video_dir:str,                      # folder of ERP videos (mp4 …)
     from dvd360.textfusion import caption_videos
     kw = {k: v for k, v in dict(model=llm, base_url=base_url).items() if v is not None}
     if summariser == 'merge' and kw: raise SystemExit("dvd360 caption: --llm/--base-url need --summariser openai or local")
+    if summariser == 'local' and not llm: raise SystemExit("dvd360 caption: --summariser local needs --llm (a hub id or a folder with a causal LM)")
+    check_number('caption', 'view_size', view_size, minimum=16)
+    if not Path(video_dir).is_dir(): raise SystemExit(f"dvd360 caption: no folder {video_dir!r}")
+    out = check_output('caption', out)
     run = caption_videos(video_dir, out, captioner=captioner, summariser=summariser, view_size=view_size,
                          overwrite=overwrite, summariser_kw=kw or None)
     print(f"{run.csv}: {len(run.captioned)} captioned, {len(run.kept)} already there, {len(run.failed)} failed")
     for vid, why in run.failed.items(): print(f"  failed: {vid}: {why}")
+    if run.failed: raise SystemExit(f"dvd360 caption: {len(run.failed)} videos failed (listed above); rerun to retry them")
     return run

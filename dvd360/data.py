@@ -137,10 +137,16 @@ class Web360Dataset(Dataset):
             from safetensors.torch import load_file
             lp = self.latents_dir/f"{vid}.safetensors"
             if not lp.is_file(): raise VideoError(f"cached latents not found: {lp} (run cache_latents)")
-            lat = load_file(str(lp))['latents']                                # (c, f, h, w)
+            t = load_file(str(lp)); lat = t['latents']                          # (c, f, h, w)
+            if 'frames' in t:                                                  # every frame cached: any clip start
+                idxs = clip_indices(len(t['frames']), self.num_frames, self.stride, start=None if self.random_start else 0, rng=rng)
+                lat = lat[:, idxs]
+            else:                                                              # the first clip only
+                if self.random_start: raise ValueError(f"{lp} caches only the first clip of {vid!r}, but random_start=True: cache every "
+                                                       f"frame (cache_latents(..., all_frames=True)) or set random_start=False")
+                idxs = clip_indices(10**9, self.num_frames, self.stride, start=0)
             out['latents'] = torch.roll(lat, -yaw*lat.shape[-1]//W, dims=-1)
-            out['start'] = 0
-            idxs = clip_indices(10**9, self.num_frames, self.stride, start=0)
+            out['start'] = idxs[0]
         else:
             n = self._length(vpath)
             # ffmpeg's frame-count estimate can be off by one: keep a frame of margin at the end
@@ -171,8 +177,10 @@ def cache_latents(dataset:Web360Dataset,   # a dataset without latents_dir
                   vae,                       # diffusers AutoencoderKL
                   out_dir:str|Path,
                   batch_frames:int=8,        # frames encoded per VAE call
-                  overwrite:bool=False)->Path:
-    "Encode each video's first clip (start 0, no yaw) with the VAE and save `<videoid>.safetensors`."
+                  overwrite:bool=False,
+                  all_frames:bool=False,     # every frame of each video (clips may then start anywhere: `random_start`)
+                 )->Path:
+    "Encode each video's first clip (start 0, no yaw) — or all its frames — with the VAE and save `<videoid>.safetensors`."
     from safetensors.torch import save_file
     from tqdm.auto import tqdm
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
@@ -184,12 +192,17 @@ def cache_latents(dataset:Web360Dataset,   # a dataset without latents_dir
     for i in tqdm(range(len(plain)), desc='caching latents'):
         vid = plain.rows[i]['videoid']; dst = out_dir/f"{vid}.safetensors"
         if dst.exists() and not overwrite: continue
-        try: x = plain.load(i)['pixel_values']
+        try:
+            if all_frames:
+                vpath = plain.video_dir/f"{vid}.mp4"; n = max(plain._length(vpath) - 1, 1)   # a frame of margin, as `load`
+                x = torch.from_numpy(read_frames(vpath, list(range(n)), plain.size)).permute(0, 3, 1, 2).float()/127.5 - 1
+            else: x = plain.load(i)['pixel_values']
         except VideoError as e:
             warnings.warn(f"skipping video {vid!r}: {e}"); dataset.failures[vid] = str(e); continue
         lat = torch.cat([vae.encode(c.to(p.device, p.dtype)).latent_dist.mode() for c in x.split(batch_frames)])
         lat = (lat*vae.config.scaling_factor).float().cpu().permute(1, 0, 2, 3).contiguous()   # (c, f, h, w)
-        tmp = dst.with_suffix('.tmp'); save_file({'latents': lat}, str(tmp)); tmp.replace(dst)
+        t = {'latents': lat, **({'frames': torch.arange(lat.shape[1])} if all_frames else {})}
+        tmp = dst.with_suffix('.tmp'); save_file(t, str(tmp)); tmp.replace(dst)
     return out_dir
 
 # %% ../nbs/04_data.ipynb #913d7ea4
@@ -208,15 +221,24 @@ def make_synthetic_web360(root:str|Path,             # output folder (created)
                           seed:int=0,                # seeds scenes and camera motions
                           flow:str='gt',             # 'gt': renderer's ground-truth flow; or an estimator name ('dis', …)
                           fps:float=8.,
-                          overwrite:bool=False,      # re-render clips that exist
+                          overwrite:bool=False,      # replace an existing dataset, re-rendering clips that exist
                          )->Path:                    # the dataset root
     "Write a WEB360-layout dataset (CSV, videos/, flows/) of synthetic panorama clips with known motion."
     from tqdm.auto import tqdm
     from dvd360.scene import Scene, camera_path, render_video, flow_from_depth
-    from dvd360.flow import flow_to_rgb, motion_condition
+    from dvd360.flow import flow_to_rgb, motion_condition, FLOW_VIDEO_TAG
     from dvd360.export import write_mp4
     H, W = size; check_erp(H, W)
-    root = Path(root); (root/'videos').mkdir(parents=True, exist_ok=True); (root/'flows').mkdir(exist_ok=True)
+    if n_videos < 1: raise ValueError(f"n_videos={n_videos}: expected at least 1 clip")
+    if num_frames < 2: raise ValueError(f"num_frames={num_frames}: expected at least 2 frames (motion needs two)")
+    root = Path(root)
+    if (root/'web360.csv').is_file() and not overwrite:         # a rerun may resume this dataset, never shrink or replace it
+        have = {r['videoid'] for r in csv.DictReader(open(root/'web360.csv', encoding='utf-8'))}
+        want = {f"synth_{seed}_{i:04d}" for i in range(n_videos)}
+        if have - want:
+            raise FileExistsError(f"{root} holds a dataset of {len(have)} clips that this run ({n_videos} clips, seed {seed}) would drop "
+                                  f"from web360.csv: choose another folder, or pass overwrite=True (dvd360 synth --overwrite) to replace it")
+    (root/'videos').mkdir(parents=True, exist_ok=True); (root/'flows').mkdir(exist_ok=True)
     rng, rows = random.Random(seed), []
     for i in tqdm(range(n_videos), desc='synthetic WEB360'):
         vid = f"synth_{seed}_{i:04d}"
@@ -233,7 +255,7 @@ def make_synthetic_web360(root:str|Path,             # output folder (created)
             cond = flow_to_rgb(torch.cat([fl, fl[-1:]]))                 # repeat the last flow: one per frame
         else: cond = motion_condition(frames, method=flow)
         write_mp4(frames, vpath, fps=fps)
-        write_mp4(cond, fpath, fps=fps, spherical=False)
+        write_mp4(cond, fpath, fps=fps, spherical=False, output_params=['-metadata', f'comment={FLOW_VIDEO_TAG}dvd360'])   # its encoding, for `flow_video_encoding`
     tmp = root/'.web360.csv.tmp'
     with open(tmp, 'w', newline='', encoding='utf-8') as fh:
         wr = csv.writer(fh); wr.writerow(['videoid', 'name']); wr.writerows(rows)

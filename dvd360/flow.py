@@ -18,9 +18,12 @@ from .geometry import check_erp
 from .scene import wrap_dx
 
 # %% auto #0
-__all__ = ['DIS_PRESETS', 'FLOW_ESTIMATORS', 'MAX_FLOW_FRACTION', 'as_uint8_frames', 'dis_flow', 'farneback_flow',
-           'get_estimator', 'circular_pad', 'estimate_flow', 'raft_estimator', 'end_point_error', 'make_colorwheel',
-           'flow_to_rgb', 'rgb_to_flow', 'motion_condition', 'VideoFlowError', 'flow_videos']
+__all__ = ['DIS_PRESETS', 'FLOW_ESTIMATORS', 'MAX_FLOW_FRACTION', 'FLOW_ENCODINGS', 'REFERENCE_MAX_FLOW', 'REFERENCE_ALPHA',
+           'REFERENCE_WIDTH', 'FLOW_VIDEO_TAG', 'as_uint8_frames', 'dis_flow', 'farneback_flow', 'get_estimator',
+           'circular_pad', 'estimate_flow', 'raft_estimator', 'in_hub_cache', 'runnable', 'end_point_error',
+           'check_encoding', 'make_colorwheel', 'flow_to_rgb', 'rgb_to_flow', 'reference_flow_image',
+           'reference_flow_to_rgb', 'reference_rgb_to_flow', 'motion_condition', 'VideoFlowError', 'flow_to_uint8',
+           'flow_video_encoding', 'flow_videos']
 
 # %% ../nbs/03_flow.ipynb #24390597
 def as_uint8_frames(frames)->np.ndarray:  # uint8 (f, h, w, 3)
@@ -108,6 +111,32 @@ def raft_estimator(large:bool=True,    # raft_large (True) or raft_small
         return fl.permute(1, 2, 0).float().cpu().numpy()
     return estimate
 
+# %% ../nbs/03_flow.ipynb #11b8a423
+def in_hub_cache(repo_id:str)->bool:
+    "Whether a 🤗 Hub repository is in the local cache (checked without the network; nothing is downloaded)."
+    from huggingface_hub import snapshot_download
+    try: snapshot_download(repo_id, local_files_only=True); return True
+    except Exception: return False
+
+def runnable(files=(),            # local files or folders the cell reads
+             hub=(),              # 🤗 Hub ids that must already be in the local cache
+             modules=(),          # importable Python modules (optional dependencies)
+             cuda:bool=False,     # needs a CUDA GPU
+             servers=(),          # 'host:port' addresses that must accept a connection (e.g. an LLM server)
+             quiet:bool=False)->bool:
+    "Whether a notebook cell that needs weights, data, a GPU or a server can run here; prints one `skipped: needs …` line when not."
+    import importlib.util, socket
+    missing = [f"{f} (no such file)" for f in files if not Path(f).expanduser().exists()]
+    missing += [f"{m} (not installed)" for m in modules if importlib.util.find_spec(m) is None]
+    missing += [f"{h} (not in the Hugging Face cache)" for h in hub if not in_hub_cache(h)]
+    if cuda and not torch.cuda.is_available(): missing.append('a CUDA GPU')
+    for s in servers:
+        host, _, port = s.rpartition(':')
+        try: socket.create_connection((host, int(port)), timeout=0.5).close()
+        except OSError: missing.append(f"a server at {s}")
+    if missing and not quiet: print(f"skipped: needs {'; '.join(missing)}")
+    return not missing
+
 # %% ../nbs/03_flow.ipynb #6546117a
 def end_point_error(flow:Tensor,      # (..., 2, h, w) estimated flow
                     target:Tensor,    # (..., 2, h, w) reference flow
@@ -118,6 +147,15 @@ def end_point_error(flow:Tensor,      # (..., 2, h, w) estimated flow
 
 # %% ../nbs/03_flow.ipynb #b5c95897
 MAX_FLOW_FRACTION = 0.02   # default max_flow = 0.02 · width: full colour saturation at 2% of the width per frame
+FLOW_ENCODINGS = {          # motion-condition encodings: name → description (the section "Two encodings" below)
+    'dvd360': "dvd360's: the Middlebury wheel, saturation linear in |flow| up to max_flow (default 2% of the width), zero flow white",
+    'reference': "the authors' (360DVD video2flow.py): better_flow_to_image(alpha=0.1, max_flow=25 px at 1024 columns), "
+                 "then 255 − image, channels reversed (OpenCV writes BGR); zero flow black"}
+
+def check_encoding(encoding:str)->str:
+    "`encoding` itself when it names one of `FLOW_ENCODINGS`, else a `ValueError`."
+    if encoding not in FLOW_ENCODINGS: raise ValueError(f"unknown flow encoding {encoding!r}: expected one of {sorted(FLOW_ENCODINGS)}")
+    return encoding
 
 @lru_cache(maxsize=8)
 def _wheel(device, dtype)->Tensor: return make_colorwheel().to(device, dtype)
@@ -144,11 +182,13 @@ def _max_flow(flow:Tensor, max_flow)->Tensor:
     if not max_flow > 0: raise ValueError(f"expected max_flow > 0 pixels, got {max_flow}")
     return torch.as_tensor(float(max_flow), dtype=flow.dtype, device=flow.device)
 
-def flow_to_rgb(flow:Tensor,      # (..., 2, h, w) flow (dx, dy) in pixels
-                max_flow=None,    # magnitude shown fully saturated, pixels; None: MAX_FLOW_FRACTION·w; 'frame': per-frame max
-               )->Tensor:         # (..., 3, h, w) RGB in [0, 1]
+def flow_to_rgb(flow:Tensor,          # (..., 2, h, w) flow (dx, dy) in pixels
+                max_flow=None,        # magnitude shown fully saturated, pixels; None: MAX_FLOW_FRACTION·w; 'frame': per-frame max
+                encoding:str='dvd360', # 'dvd360' (this function) or 'reference' (the authors', see `reference_flow_to_rgb`)
+               )->Tensor:             # (..., 3, h, w) RGB in [0, 1]
     "Render optical flow with the Middlebury colour wheel (direction → hue, magnitude → saturation)."
     if flow.dim() < 3 or flow.shape[-3] != 2: raise ValueError(f"expected a flow of shape (..., 2, h, w), got {tuple(flow.shape)}")
+    if check_encoding(encoding) == 'reference': return _reference_encode(flow, max_flow)
     flow = flow.float() if not flow.is_floating_point() else flow
     m = _max_flow(flow, max_flow)
     u, v = flow[..., 0, :, :]/m, flow[..., 1, :, :]/m
@@ -172,11 +212,13 @@ def _hue(rgb:Tensor)->Tensor:
     h = torch.where(mx == r, torch.remainder((g - b)/d, 6), torch.where(mx == g, (b - r)/d + 2, (r - g)/d + 4))
     return 60*h
 
-def rgb_to_flow(rgb:Tensor,       # (..., 3, h, w) colour-wheel image in [0, 1] (uint8 is divided by 255)
-                max_flow=None,    # the `max_flow` used by `flow_to_rgb` (pixels; None: MAX_FLOW_FRACTION·w)
-               )->Tensor:         # (..., 2, h, w) flow in pixels
+def rgb_to_flow(rgb:Tensor,           # (..., 3, h, w) colour-wheel image in [0, 1] (uint8 is divided by 255)
+                max_flow=None,        # the `max_flow` used by `flow_to_rgb` (pixels; None: MAX_FLOW_FRACTION·w)
+                encoding:str='dvd360', # the encoding of `rgb`: 'dvd360' or 'reference' (see `reference_rgb_to_flow`)
+               )->Tensor:             # (..., 2, h, w) flow in pixels
     "Approximate inverse of `flow_to_rgb` with a fixed `max_flow`: saturation → magnitude, hue → direction."
     if rgb.dim() < 3 or rgb.shape[-3] != 3: raise ValueError(f"expected RGB of shape (..., 3, h, w), got {tuple(rgb.shape)}")
+    if check_encoding(encoding) == 'reference': return _reference_decode(rgb, max_flow)
     if isinstance(max_flow, str): raise ValueError("rgb_to_flow needs a fixed max_flow (per-frame normalisation cannot be undone)")
     rgb = rgb.float()/255 if rgb.dtype == torch.uint8 else rgb
     m = MAX_FLOW_FRACTION*rgb.shape[-1] if max_flow is None else float(max_flow)
@@ -191,15 +233,87 @@ def rgb_to_flow(rgb:Tensor,       # (..., 3, h, w) colour-wheel image in [0, 1] 
     ang = (fk/(n - 1)*2 - 1)*math.pi                      # = atan2(−v, −u)
     return torch.stack([-rad*torch.cos(ang), -rad*torch.sin(ang)], -3)*m
 
+# %% ../nbs/03_flow.ipynb #13e3671d
+REFERENCE_MAX_FLOW, REFERENCE_ALPHA, REFERENCE_WIDTH = 25., 0.1, 1024   # the authors' video2flow.py: 25 px at 512×1024, α = 0.1
+
+def reference_flow_image(flow:np.ndarray,                   # (..., h, w, 2) flow in pixels (cast to float32, as RAFT gives it)
+                         alpha:float=REFERENCE_ALPHA,       # magnitude compression exponent
+                         max_flow:float=REFERENCE_MAX_FLOW, # pixels
+                        )->np.ndarray:                      # uint8 (..., h, w, 3) RGB, before the authors' inversion
+    "The authors' `better_flow_to_image` + `flow_uv_to_colors` (flow_vis), transcribed with the same numpy ops and dtypes."
+    flow = np.asarray(flow, np.float32)
+    u, v = flow[..., 0], flow[..., 1]
+    rad = np.sqrt(np.square(u) + np.square(v))
+    p = np.power(rad/max_flow, alpha)
+    u, v = p*u/(max_flow + 1e-5), p*v/(max_flow + 1e-5)
+    wheel = (make_colorwheel().double()*255).round().numpy()     # flow_vis' float64 wheel, values 0…255
+    n = wheel.shape[0]
+    rad = np.sqrt(np.square(u) + np.square(v))
+    a = np.arctan2(-v, -u)/np.pi
+    fk = (a + 1)/2*(n - 1)
+    k0 = np.floor(fk).astype(np.int32)
+    k1 = k0 + 1
+    k1[k1 == n] = 0
+    f = fk - k0
+    img = np.zeros(u.shape + (3,), np.uint8)
+    inside = rad <= 1
+    for i in range(3):
+        col0, col1 = wheel[:, i][k0]/255.0, wheel[:, i][k1]/255.0
+        col = (1 - f)*col0 + f*col1
+        col = np.where(inside, 1 - rad*(1 - col), col*0.75)   # beyond r' = 1: darkened
+        img[..., i] = np.floor(255*col)
+    return img
+
+def reference_flow_to_rgb(flow:Tensor,                      # (..., 2, h, w) flow (dx, dy) in pixels
+                          max_flow:float=REFERENCE_MAX_FLOW, # the authors' 25 px
+                         )->Tensor:                         # uint8 (..., 3, h, w)
+    "The authors' motion condition as their flow videos decode (RGB): `255 − better_flow_to_image(flow)`, channels reversed."
+    img = reference_flow_image(flow.detach().float().movedim(-3, -1).cpu().numpy(), max_flow=max_flow)
+    out = (255 - img)[..., ::-1]                              # inversion, then OpenCV's BGR read back as RGB
+    return torch.from_numpy(np.ascontiguousarray(out)).movedim(-1, -3).to(flow.device)
+
+def reference_rgb_to_flow(rgb:Tensor,                       # (..., 3, h, w) as decoded from an authors' flow video; uint8 or float in [0, 1]
+                          max_flow:float=REFERENCE_MAX_FLOW,
+                          alpha:float=REFERENCE_ALPHA,
+                         )->Tensor:                         # (..., 2, h, w) flow in pixels
+    "Approximate inverse of `reference_flow_to_rgb`: undo reversal and inversion, read the wheel, undo the compression."
+    rgb = rgb.float()/255 if rgb.dtype == torch.uint8 else rgb.float()
+    img = 1 - rgb.flip(-3)                                    # better_flow_to_image's colours in [0, 1]
+    uv = rgb_to_flow(img, 1.)                                 # with r' ≤ 1 its wheel is ours at max_flow = 1
+    r = torch.hypot(uv[..., 0, :, :], uv[..., 1, :, :])
+    dark = img.amax(-3) < 0.875                               # 0.75·colour: beyond max_flow, the magnitude is lost
+    r_in = torch.where(dark, torch.ones_like(r), r)
+    rad = max_flow*(r_in*(max_flow + 1e-5)/max_flow)**(1/(1 + alpha))   # r' = (rad/m)^α · rad/(m + ε)
+    return uv*torch.where(r > 0, rad/r.clamp(min=1e-12), torch.zeros_like(r))[..., None, :, :]
+
+def _reference_encode(flow:Tensor, max_flow)->Tensor:
+    "`flow_to_rgb(…, encoding='reference')`: flow measured in pixels of a 1024-column frame, then the authors' colours."
+    if max_flow is not None:
+        raise ValueError(f"the 'reference' encoding has a fixed max_flow ({REFERENCE_MAX_FLOW:g} px at {REFERENCE_WIDTH} columns); got max_flow={max_flow!r}")
+    w = flow.shape[-1]
+    x = flow.float() if w == REFERENCE_WIDTH else flow.float()*(REFERENCE_WIDTH/w)
+    dt = flow.dtype if flow.is_floating_point() else torch.float32
+    return (reference_flow_to_rgb(x).to(dt)/255)
+
+def _reference_decode(rgb:Tensor, max_flow)->Tensor:
+    "`rgb_to_flow(…, encoding='reference')`: the authors' colours → flow in pixels of this frame width."
+    if max_flow is not None:
+        raise ValueError(f"the 'reference' encoding has a fixed max_flow ({REFERENCE_MAX_FLOW:g} px at {REFERENCE_WIDTH} columns); got max_flow={max_flow!r}")
+    w = rgb.shape[-1]
+    fl = reference_rgb_to_flow(rgb)
+    return fl if w == REFERENCE_WIDTH else fl*(w/REFERENCE_WIDTH)
+
 # %% ../nbs/03_flow.ipynb #402a7f56
 def motion_condition(frames,              # (f, 3, h, w) / (b, f, 3, h, w) float in [0, 1], or uint8 (f, h, w, 3)
                      method='dis',        # flow estimator (name or callable); None / 'zeros': no motion condition
                      max_flow=None,       # colour-wheel normalisation (pixels; None: MAX_FLOW_FRACTION·w; 'frame')
                      pad:int|None=None,   # circular padding for the estimator (default w // 8)
+                     encoding:str='dvd360', # colour encoding: 'dvd360' or 'reference' (the authors'; max_flow must be None)
                     )->Tensor:            # (f, 3, h, w) / (b, f, 3, h, w) float32 in [0, 1]
     "The 360-Adapter's motion condition of a panorama video: its optical flow as an RGB video (same frame count)."
+    check_encoding(encoding)
     if isinstance(frames, Tensor) and frames.dim() == 5:        # (b, f, 3, h, w): one video at a time
-        return torch.stack([motion_condition(v, method, max_flow, pad) for v in frames])
+        return torch.stack([motion_condition(v, method, max_flow, pad, encoding) for v in frames])
     x = as_uint8_frames(frames)
     f, h, w, _ = x.shape
     check_erp(h, w)
@@ -208,15 +322,39 @@ def motion_condition(frames,              # (f, 3, h, w) / (b, f, 3, h, w) float
         return torch.zeros(f, 3, h, w, device=dev)
     flow = estimate_flow(x, method, pad)
     flow = torch.cat([flow, flow[-1:]])                          # repeat the last flow: f condition frames
-    rgb = flow_to_rgb(flow, max_flow)
+    rgb = flow_to_rgb(flow, max_flow, encoding)
     return rgb if dev is None else rgb.to(dev)
 
 # %% ../nbs/03_flow.ipynb #55330b8c
 class VideoFlowError(RuntimeError):
     "A video that cannot be turned into a flow video: undecodable, too short or not ERP (names the file)."
 
-def _flow_video(src:Path, dst:Path, est:Callable, max_flow, pad:int|None, size, quality:int):
-    "Stream one video's frames, write its RGB flow video to `dst` (the caller renames it into place)."
+FLOW_VIDEO_TAG = 'dvd360 flow encoding='    # mp4 `comment` metadata of the flow videos dvd360 writes
+
+def flow_to_uint8(flow:Tensor,            # (..., 2, h, w) flow in pixels
+                  max_flow=None,          # as `flow_to_rgb` ('dvd360' only)
+                  encoding:str='dvd360',  # 'dvd360' or 'reference'
+                 )->np.ndarray:           # uint8 (..., h, w, 3): the frames of a flow video
+    "Flow → the uint8 RGB frames a flow video stores, in either encoding (the authors' exactly, ours rounded)."
+    if check_encoding(encoding) == 'reference':
+        return (flow_to_rgb(flow, max_flow, 'reference')*255).round().to(torch.uint8).movedim(-3, -1).cpu().numpy()
+    return (flow_to_rgb(flow, max_flow).movedim(-3, -1).cpu().numpy()*255 + 0.5).astype(np.uint8)
+
+def flow_video_encoding(path)->str|None:  # 'dvd360', 'reference' or None (unknown)
+    "The motion-condition encoding a flow video was written with: a `<name>.json` sidecar's `encoding`, else the mp4's comment tag."
+    import json, re, subprocess
+    p = Path(path)
+    if not p.is_file(): raise FileNotFoundError(f"no flow video at {str(p)!r}")
+    side = p.with_suffix('.json')
+    if side.is_file():
+        enc = json.loads(side.read_text()).get('encoding')
+        if enc is not None: return check_encoding(enc)
+    res = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), '-hide_banner', '-i', str(p)], capture_output=True, text=True)
+    m = re.search(r'^\s*comment\s*:\s*' + re.escape(FLOW_VIDEO_TAG) + r'(\w+)', res.stderr, re.M)
+    return m[1] if m and m[1] in FLOW_ENCODINGS else None
+
+def _flow_video(src:Path, dst:Path, est:Callable, max_flow, pad:int|None, size, quality:int, encoding:str='dvd360'):
+    "Stream one video's frames, write its RGB flow video to `dst` (the caller renames it into place); tags the encoding."
     params = ['-vf', f'scale={size[1]}:{size[0]}:flags=area'] if size else None
     log = logging.getLogger('imageio_ffmpeg'); level = log.level
     if size: log.setLevel(logging.ERROR)                      # we asked for the resize: no "size differs" warning
@@ -234,10 +372,11 @@ def _flow_video(src:Path, dst:Path, est:Callable, max_flow, pad:int|None, size, 
             cur = np.frombuffer(buf, np.uint8).reshape(h, w, 3)
             if prev is not None:
                 flow = estimate_flow(np.stack([prev, cur]), est, pad)
-                last = (flow_to_rgb(flow, max_flow)[0].permute(1, 2, 0).numpy()*255 + 0.5).astype(np.uint8)
+                last = flow_to_uint8(flow, max_flow, encoding)[0]
                 if writer is None:
                     writer = imageio_ffmpeg.write_frames(str(dst), (w, h), fps=meta.get('fps') or 8, quality=quality,
-                                                         codec='libx264', macro_block_size=2, ffmpeg_log_level='error')
+                                                         codec='libx264', macro_block_size=2, ffmpeg_log_level='error',
+                                                         output_params=['-metadata', f'comment={FLOW_VIDEO_TAG}{encoding}'])
                     writer.send(None)
                 writer.send(np.ascontiguousarray(last)); n += 1
             prev = cur
@@ -264,8 +403,12 @@ def flow_videos(video_dir,                # folder with panorama videos (*.mp4)
                 overwrite:bool=False,     # recompute flow videos that already exist
                 quality:int=8,            # imageio-ffmpeg quality, 0–10
                 progress:bool=True,       # tqdm bar over videos
+                encoding:str='dvd360',    # colour encoding: 'dvd360' or 'reference' (the authors'; needs max_flow=None)
                )->dict:                   # {'written': [...], 'skipped': [...], 'failed': {name: reason}}
     "Write the RGB optical-flow video of every video in `video_dir` to `out_dir`, resumably; corrupt files are skipped."
+    check_encoding(encoding)
+    if encoding == 'reference' and max_flow is not None:
+        raise ValueError(f"the 'reference' encoding has a fixed max_flow ({REFERENCE_MAX_FLOW:g} px at {REFERENCE_WIDTH} columns); got max_flow={max_flow!r}")
     video_dir, out_dir = Path(video_dir), Path(out_dir)
     if not video_dir.is_dir(): raise FileNotFoundError(f"video folder not found: {video_dir}")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -274,10 +417,13 @@ def flow_videos(video_dir,                # folder with panorama videos (*.mp4)
     summary = dict(written=[], skipped=[], failed={})
     for src in tqdm(sorted(video_dir.glob(pattern)), desc='flow videos', disable=not progress):
         dst = out_dir/src.name
-        if dst.exists() and not overwrite: summary['skipped'].append(src.name); continue
+        if dst.is_file() and dst.stat().st_size > 0 and not overwrite:      # a zero-byte file is not a finished video
+            if (old := flow_video_encoding(dst)) != encoding:
+                warnings.warn(f"{dst} exists with encoding {old or 'unknown'}, not {encoding}: kept; pass overwrite=True to rewrite it")
+            summary['skipped'].append(src.name); continue
         tmp = out_dir/f".{src.stem}.partial{src.suffix}"
         try:
-            _flow_video(src, tmp, est, max_flow, pad, size, quality)
+            _flow_video(src, tmp, est, max_flow, pad, size, quality, encoding)
             os.replace(tmp, dst)
             summary['written'].append(src.name)
         except VideoFlowError as e:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_geometry.ipynb #f95bc7ba
 from __future__ import annotations
-import math
+import math, numbers
 from functools import lru_cache
 import torch
 import torch.nn.functional as F
@@ -71,6 +71,8 @@ def latitude_weights(h:int,           # latent height
                      dtype=None,      # dtype of the result (default: torch's default float)
                     )->Tensor:        # (h, w) weights in [0, 1]
     "Per-row |cos(latitude)| weights for the latitude-aware loss (paper eq. 10), cached."
+    if not all(isinstance(v, numbers.Integral) for v in (h, w)):
+        raise TypeError(f"expected whole numbers for the latent size, got {h!r}×{w!r}")
     if h <= 0 or w <= 0: raise ValueError(f"expected a positive latent size, got {h}×{w}")
     device = torch.device(device) if device is not None else torch.device('cpu')
     return _latitude_weights(int(h), int(w), device, dtype or torch.get_default_dtype())

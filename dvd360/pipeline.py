@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_pipeline.ipynb #ccba80cc
 from __future__ import annotations
-import json, math, os, tempfile, warnings
+import json, math, os, re, tempfile, warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +20,15 @@ from diffusers.pipelines.animatediff.pipeline_output import AnimateDiffPipelineO
 from diffusers.video_processor import VideoProcessor
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 from .geometry import check_erp, roll_longitude
-from .adapter import Adapter360
+from .adapter import Adapter360, adapter_input_spec, condition_for_adapter
 from .unet import CircularPadding, adapter_features
+import dvd360
 
 # %% auto #0
-__all__ = ['tiny_tokenizer', 'ddim_scheduler', 'quiet_dtype_cast', 'tiny_unet_parts', 'tiny_components', 'step_plan',
-           'rotation_columns', 'rotate_scheduler_state', 'prepare_flow', 'Panorama360PipelineOutput',
-           'Panorama360Pipeline', 'load_or_explain', 'load_adapter']
+__all__ = ['MOTION_CONFIGS', 'tiny_tokenizer', 'ddim_scheduler', 'quiet_dtype_cast', 'tiny_unet_parts', 'tiny_components',
+           'step_plan', 'rotation_columns', 'rotate_scheduler_state', 'prepare_flow', 'Panorama360PipelineOutput',
+           'Panorama360Pipeline', 'load_or_explain', 'load_adapter', 'motion_module_version',
+           'original_motion_state_dict', 'load_motion_adapter']
 
 # %% ../nbs/09_pipeline.ipynb #a088fb00
 def _byte_unicode_chars()->list[str]:
@@ -251,6 +253,7 @@ def __call__(self:Panorama360Pipeline,
              callback_on_step_end_tensor_inputs:list[str]=["latents"], # names from `_callback_tensor_inputs`
              decode_chunk_size:int=16,             # frames per VAE decode call
              motion=None,                          # alias of `flow`
+             flow_encoding:str|None=None,          # encoding of `flow`: 'dvd360' or 'reference' (the authors'); None: the adapter's own
             )->Panorama360PipelineOutput|tuple:
     "Generate 360° panorama videos (ERP frames) from text and an optional motion-condition (flow) video."
     if motion is not None:
@@ -281,9 +284,10 @@ def __call__(self:Panorama360Pipeline,
 
     # 360-Adapter features, computed once: (b·f, c_k, h_k, w_k); `adapter_features` repeats them for the CFG halves
     features = None
-    if self.adapter is not None:
-        if flow is None: flow = torch.zeros(1, num_frames, 3, height, width)
-        features = self.adapter(flow.to(device=device, dtype=next(self.adapter.parameters()).dtype))
+    if self.adapter is not None:      # the flow in the adapter's encoding and input range; no flow: zeros ("no motion condition")
+        cond = (torch.zeros(1, num_frames, 3, height, width) if flow is None else
+                condition_for_adapter(flow, flow_encoding or adapter_input_spec(self.adapter)[0], self.adapter))
+        features = self.adapter(cond.to(device=device, dtype=next(self.adapter.parameters()).dtype))
 
     self.scheduler.set_timesteps(num_inference_steps, device=device)
     timesteps = self.scheduler.timesteps
@@ -374,16 +378,75 @@ def load_adapter(src,                    # Adapter360, folder (save_pretrained),
         return Adapter360.from_reference_checkpoint(src, **config)
     if not isinstance(src, (str, os.PathLike)):
         raise TypeError(f"expected an Adapter360, a folder, a checkpoint file or a state dict, got {type(src).__name__}")
-    return load_or_explain('360-Adapter', src, lambda: Adapter360.from_pretrained(str(src), local_files_only=local_files_only),
-                           "a folder written by Adapter360.save_pretrained, or the authors' .pth checkpoint file").eval()
+    def load():
+        try: return Adapter360.from_pretrained(str(src), local_files_only=local_files_only)
+        except (ValueError, RuntimeError) as e:                # diffusers: size mismatch / meta tensors
+            m = re.search(r'because (\S+) expected shape (torch.Size\(\[[^]]*\]\)), but got (torch.Size\(\[[^]]*\]\))', str(e))
+            what = f" ({m[1]}: {m[2]} in config.json, {m[3]} in the weights)" if m else f" ({str(e).strip().splitlines()[-1]})"
+            raise ValueError(f"the 360-Adapter weights in {src} do not match its config.json{what}: the folder mixes two adapters' "
+                             f"weights and config; save it again with Adapter360.save_pretrained, or pass the folder the weights came from") from None
+    return load_or_explain('360-Adapter', src, load, "a folder written by Adapter360.save_pretrained, or the authors' .pth checkpoint file").eval()
+
+# %% ../nbs/09_pipeline.ipynb #566f418d
+MOTION_CONFIGS = Path(dvd360.__file__).parent/'motion_configs'   # diffusers MotionAdapter configs of AnimateDiff v1, v2, v3
+_MM_PE = 'down_blocks.0.motion_modules.0.temporal_transformer.transformer_blocks.0.attention_blocks.0.pos_encoder.pe'
+_MM_MID = 'mid_block.motion_modules.0.temporal_transformer.norm.bias'
+
+def motion_module_version(sd:dict, # original-format AnimateDiff motion-module state dict
+                         )->str:   # 'v1', 'v2' or 'v3'
+    "AnimateDiff version of an original motion module: mid block → v2; else 24 positional frames → v1, 32 → v3."
+    if _MM_PE not in sd:
+        hint = (" (it looks like a diffusers MotionAdapter: pass its folder with config.json instead)"
+                if any('motion_modules' in k and 'temporal_transformer' not in k for k in sd) else "")
+        raise ValueError(f"not an AnimateDiff motion module in the original layout: no {_MM_PE!r}{hint}")
+    if _MM_MID in sd: return 'v2'
+    return 'v1' if sd[_MM_PE].shape[1] == 24 else 'v3'
+
+def original_motion_state_dict(path)->dict[str,Tensor]:
+    "Load an original AnimateDiff motion module file (.ckpt/.pth/.pt/.bin or .safetensors), unwrapping `state_dict` and `module.`."
+    p = Path(path)
+    if p.suffix == '.safetensors':
+        from safetensors.torch import load_file
+        sd = load_file(str(p), device='cpu')
+    else: sd = torch.load(p, map_location='cpu', weights_only=True)
+    while isinstance(sd, dict) and isinstance(sd.get('state_dict'), dict): sd = sd['state_dict']
+    if not isinstance(sd, dict): raise ValueError(f"{p}: expected a state dict, got {type(sd).__name__}")
+    return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in sd.items()}
+
+def load_motion_adapter(src,                          # MotionAdapter, diffusers folder or hub id, or an original .ckpt/.safetensors file
+                        local_files_only:bool=False,  # never touch the network (folders and hub ids; files never do)
+                        config:dict|None=None,        # config overrides for an original file (e.g. a small test model)
+                        torch_dtype:torch.dtype|None=None,
+                       )->MotionAdapter:
+    "An AnimateDiff `MotionAdapter` from any of the forms it ships in; original single files load offline (version read off the tensors)."
+    if isinstance(src, MotionAdapter): return src if torch_dtype is None else src.to(torch_dtype)
+    if not isinstance(src, (str, os.PathLike)):
+        raise TypeError(f"expected a MotionAdapter, a folder, a hub id or a motion module file, got {type(src).__name__}")
+    p, dkw = Path(src), (dict(torch_dtype=torch_dtype) if torch_dtype is not None else {})
+    if p.is_file():
+        sd = original_motion_state_dict(p)
+        try: version = motion_module_version(sd)
+        except ValueError as e: raise ValueError(f"{p}: {e}") from None
+        cfg = json.loads((MOTION_CONFIGS/version/'config.json').read_text())
+        cfg.update(motion_max_seq_length=int(sd[_MM_PE].shape[1]), use_motion_mid_block=_MM_MID in sd, **(config or {}))
+        with tempfile.TemporaryDirectory(prefix='dvd360-mm-') as d:
+            (Path(d)/'config.json').write_text(json.dumps(cfg))
+            return MotionAdapter.from_single_file(sd, config=d, local_files_only=True, **dkw).eval()
+    if p.suffix.lower() in ('.ckpt', '.safetensors', '.pth', '.pt', '.bin'):
+        raise FileNotFoundError(f"no AnimateDiff motion module file at {str(p)!r}: expected e.g. mm_sd_v14.ckpt, mm_sd_v15_v2.ckpt "
+                                f"or v3_sd15_mm.ckpt (original layout), or a diffusers MotionAdapter folder / hub id")
+    return load_or_explain('AnimateDiff motion adapter', src, lambda: MotionAdapter.from_pretrained(str(src), local_files_only=local_files_only, **dkw),
+                           "a diffusers MotionAdapter repo id or folder, e.g. guoyww/animatediff-motion-adapter-v1-5-2, "
+                           "or an original motion module file such as mm_sd_v14.ckpt").eval()
 
 # %% ../nbs/09_pipeline.ipynb #c48d654e
 @patch(cls_method=True)
 def from_pretrained_360(cls:Panorama360Pipeline,
         base:str='stable-diffusion-v1-5/stable-diffusion-v1-5', # SD 1.5 in diffusers format: hub id or folder (tokenizer/, text_encoder/, vae/, unet/)
-        motion_adapter:str='guoyww/animatediff-motion-adapter-v1-5-2', # AnimateDiff `MotionAdapter`: hub id or folder
+        motion_adapter:str='guoyww/animatediff-motion-adapter-v1-5-2', # AnimateDiff motion module: hub id, folder, or original .ckpt/.safetensors (mm_sd_v15_v2.ckpt…)
         adapter=None,                    # 360-Adapter: folder, reference checkpoint file, state dict, hub id, `Adapter360` or None
-        single_file:str|None=None,       # personalised SD 1.5 checkpoint (.safetensors/.ckpt, original layout) replacing base's weights
+        single_file:str|None=None,       # personalised SD 1.5 checkpoint (.safetensors/.ckpt, original layout) replacing base's U-Net and VAE
+        single_file_text_encoder:bool=False, # also take its text encoder (the authors keep the base's: the adapter was trained with it)
         lora=None,                       # LoRA file, folder, hub id or state dict, fused into the U-Net/text encoder (needs peft)
         lora_scale:float=1.0,            # strength of the fused LoRA
         scheduler=None,                  # default: `ddim_scheduler()`
@@ -391,9 +454,10 @@ def from_pretrained_360(cls:Panorama360Pipeline,
         variant:str|None=None,           # base weight variant, e.g. 'fp16'
         local_files_only:bool=False,     # never touch the network
         adapter_config:dict|None=None,   # `Adapter360` config of a reference checkpoint (default: the released one)
+        motion_config:dict|None=None,    # config overrides for an original-format motion module file (`load_motion_adapter`)
        )->Panorama360Pipeline:
     "Assemble the 360DVD pipeline from SD 1.5 (or a personalised checkpoint), an AnimateDiff motion module, a 360-Adapter and a LoRA."
-    base, motion_adapter, opt = str(base), str(motion_adapter), dict(local_files_only=local_files_only)
+    base, opt = str(base), dict(local_files_only=local_files_only)
     dkw = dict(torch_dtype=torch_dtype) if torch_dtype is not None else {}
     sd_form = "a Stable Diffusion 1.5 diffusers repo id or folder with tokenizer/, text_encoder/, vae/, unet/"
     if single_file is not None:
@@ -404,6 +468,8 @@ def from_pretrained_360(cls:Panorama360Pipeline,
             str(single_file), config=base, safety_checker=None, feature_extractor=None, requires_safety_checker=False, **dkw, **opt),
             f"an SD 1.5 single-file checkpoint; its component configs come from base={base!r}")
         tokenizer, text_encoder, vae, unet2d = sd.tokenizer, sd.text_encoder, sd.vae, sd.unet
+        if not single_file_text_encoder:                      # as the authors do: only U-Net and VAE are personalised
+            text_encoder = load_or_explain('SD 1.5 text_encoder', base, lambda: CLIPTextModel.from_pretrained(base, subfolder='text_encoder', **opt, **dkw), sd_form)
     else:
         vkw = dict(variant=variant) if variant else {}
         load = lambda c, sub, **kw: load_or_explain(f"SD 1.5 {sub}", base, lambda: c.from_pretrained(base, subfolder=sub, **opt, **kw), sd_form)
@@ -411,8 +477,7 @@ def from_pretrained_360(cls:Panorama360Pipeline,
         tokenizer = load(CLIPTokenizer, 'tokenizer')
         if len(tokenizer) < text_encoder.config.vocab_size//2:     # transformers 5 builds an empty CLIPTokenizer when files are missing
             raise OSError(f"the tokenizer of {base!r} has only {len(tokenizer)} tokens: tokenizer/vocab.json and merges.txt are missing. {_hub_hint(base)}.")
-    motion = load_or_explain('AnimateDiff motion adapter', motion_adapter, lambda: MotionAdapter.from_pretrained(motion_adapter, **dkw, **opt),
-                             "a diffusers MotionAdapter repo id or folder, e.g. guoyww/animatediff-motion-adapter-v1-5-2")
+    motion = load_motion_adapter(motion_adapter, local_files_only=local_files_only, config=motion_config, torch_dtype=torch_dtype)
     ad = None if adapter is None else load_adapter(adapter, local_files_only=local_files_only, **(adapter_config or {}))
     with quiet_dtype_cast(): unet = UNetMotionModel.from_unet2d(unet2d, motion)
     pipe = cls(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,

@@ -22,6 +22,8 @@ def _as_views(fov, yaw, pitch)->tuple[Tensor, Tensor, Tensor, bool]:
     "Broadcast view parameters (degrees) to 1-D float64 tensors; flag whether a view axis was asked for."
     multi = any(not isinstance(a, (int, float)) and torch.as_tensor(a).dim() > 0 for a in (fov, yaw, pitch))
     fov, yaw, pitch = torch.broadcast_tensors(*(torch.as_tensor(a, dtype=torch.float64).reshape(-1) for a in (fov, yaw, pitch)))
+    if not (fov.isfinite().all() and yaw.isfinite().all() and pitch.isfinite().all()):
+        raise ValueError(f"view angles must be finite numbers, got fov={fov.tolist()}, yaw={yaw.tolist()}, pitch={pitch.tolist()}")
     if ((fov <= 0) | (fov >= 180)).any(): raise ValueError(f"expected a field of view in (0°, 180°), got {fov.tolist()}")
     return fov, yaw, pitch, multi
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_training.ipynb #51a32d1c
 from __future__ import annotations
-import argparse, csv, dataclasses, difflib, json, math, os, shutil, time, types, typing, warnings
+import argparse, contextlib, csv, dataclasses, difflib, json, math, os, platform, shutil, time, types, typing, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,16 +19,17 @@ from torch.utils.data import Sampler, DataLoader
 from einops import rearrange
 from .geometry import check_erp, latitude_weights
 from .data import Web360Dataset
-from .adapter import Adapter360
+from .adapter import Adapter360, condition_for_adapter
 from .unet import adapter_features
 from .pipeline import quiet_dtype_cast as _quiet_dtype_cast
 
 # %% auto #0
-__all__ = ['latitude_aware_loss', 'diffusion_target', 'TrainConfig', 'noise_scheduler', 'build_dataset', 'load_components',
-           'EpochSampler', 'encode_prompts', 'encode_video', 'training_loss', 'snr_weights', 'weighted_mse',
-           'BaseDenoiser', 'VAETrainer', 'base_loss', 'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints',
-           'resolve_checkpoint', 'validation_inputs', 'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights',
-           'make_accelerator', 'train', 'parse_train_args', 'train_cli', 'main']
+__all__ = ['WEIGHT_SUFFIXES', 'CHECKPOINT_MODES', 'latitude_aware_loss', 'diffusion_target', 'TrainConfig', 'noise_scheduler',
+           'build_dataset', 'hub_online', 'check_sources', 'load_components', 'EpochSampler', 'encode_prompts',
+           'encode_video', 'training_loss', 'snr_weights', 'weighted_mse', 'BaseDenoiser', 'VAETrainer', 'base_loss',
+           'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints', 'resolve_checkpoint', 'validation_inputs',
+           'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights', 'make_accelerator', 'RunLock',
+           'set_gradient_checkpointing', 'train', 'train_parser', 'parse_train_args', 'train_cli', 'main']
 
 # %% ../nbs/10_training.ipynb #e40e28c8
 def latitude_aware_loss(pred:Tensor,               # model output, latents (b, c, f, h, w) (any leading dims)
@@ -100,6 +101,7 @@ class TrainConfig:
     # data
     data_root:str|None = None            # WEB360-layout folder (CSV, videos/, flows/)
     csv_path:str|None = None             # default: the one *.csv in data_root
+    flow_encoding:str = 'dvd360'         # colours of the flow videos: 'dvd360' (`dvd360 flow`, `synth`) or 'reference' (the authors' WEB360 flows)
     latents_dir:str|None = None          # cached VAE latents (`dvd360.data.cache_latents`); None: encode on the fly
     num_frames:int = 16
     stride:int = 4
@@ -123,7 +125,7 @@ class TrainConfig:
     gradient_accumulation_steps:int = 1
     max_steps:int = 100_000              # optimizer steps
     mixed_precision:str = 'fp16'         # 'no', 'fp16', 'bf16' (falls back to 'no' without a GPU)
-    gradient_checkpointing:bool = True   # checkpoint the frozen U-Net (gradients still reach the adapter)
+    gradient_checkpointing:bool = True   # checkpoint the frozen U-Net, motion modules included (gradients still reach the adapter)
     vae_batch_frames:int = 8             # frames per VAE encode call
     # diffusion
     num_train_timesteps:int = 1000
@@ -142,12 +144,15 @@ class TrainConfig:
     seed:int = 42
     log_every:int = 10                   # steps between CSV/tqdm log lines
     checkpoint_every:int = 1000          # steps between checkpoints (0: only at the end)
-    keep_checkpoints:int|None = None     # keep the newest N checkpoints (None: all)
+    keep_checkpoints:int|None = 3        # keep the newest N checkpoints (None: all)
+    keep_states:int|None = 1             # newest N checkpoints keep the optimizer/RNG state for resuming; older ones keep only weights
+    nan_check_every:int|None = None      # check the loss for NaN/inf every N micro-steps (1: before each optimizer step, a GPU sync per step); None: at log, checkpoint and validation steps
     validate_every:int = 1000            # steps between validation videos (0: never)
     validation_prompt:str|None = None    # default: the caption of the first dataset video
     validation_flow:str|None = None      # RGB-flow video; default: the flow of the first dataset video
     validation_num_frames:int|None = None # default: num_frames
     validation_inference_steps:int = 25  # DDIM steps of validation samples
+    validation_decode_chunk:int = 4      # frames per VAE decode call of validation samples (bounded memory)
     validation_guidance_scale:float = 7.5
     log_with:str|None = None             # accelerate tracker, e.g. 'tensorboard' (if installed)
 
@@ -189,7 +194,12 @@ class TrainConfig:
         "Load a YAML file of `TrainConfig` fields (missing fields keep their defaults)."
         path = Path(path)
         if not path.is_file(): raise FileNotFoundError(f"config file not found: {path}")
-        return cls.from_dict(yaml.safe_load(path.read_text()) or {}, source=str(path))
+        try: d = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as e:
+            m = getattr(e, 'problem_mark', None)
+            where = f"line {m.line + 1}, column {m.column + 1}" if m is not None else 'unknown position'
+            raise ValueError(f"{path}: not valid YAML at {where}: {getattr(e, 'problem', None) or e}") from None
+        return cls.from_dict(d or {}, source=str(path))
 
     def to_dict(self)->dict: return dataclasses.asdict(self)
 
@@ -240,6 +250,42 @@ def build_dataset(config:TrainConfig)->Web360Dataset:
                          size=(config.height, config.width), random_start=config.random_start, random_yaw=config.random_yaw,
                          require_flow=config.require_flow, seed=config.seed, latents_dir=config.latents_dir)
 
+WEIGHT_SUFFIXES = ('.safetensors', '.ckpt', '.pth', '.pt', '.bin')
+
+def hub_online(timeout:float=2.)->bool:
+    "Whether the Hugging Face Hub (`HF_ENDPOINT`) accepts a connection: one short probe instead of minutes of retries."
+    import socket, urllib.parse
+    u = urllib.parse.urlparse(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co')
+    try: socket.create_connection((u.hostname, u.port or (443 if u.scheme == 'https' else 80)), timeout=timeout).close(); return True
+    except OSError: return False
+
+def check_sources(sources:dict,        # what → hub id, folder or file (None: not used)
+                  offline:bool=False,  # only the local cache may be used
+                  flag:str='--offline', # how the user says "offline" (for the message)
+                 )->list[str]:         # the hub ids (found in the cache or reachable)
+    "Fail at once for model sources that cannot load: a missing local path (never looked up as a hub id), an empty folder, or hub ids neither in the cache nor reachable."
+    from dvd360.flow import in_hub_cache
+    from dvd360.textfusion import _HUB_ID
+    hub = []
+    for what, src in sources.items():
+        if src is None: continue
+        p = Path(str(src)).expanduser()
+        if p.is_dir():
+            if not any(p.iterdir()): raise FileNotFoundError(f"{what}: folder {p} is empty; expected a model folder (config.json and weights, as written by save_pretrained or `hf download ID --local-dir {p}`)")
+        elif p.exists(): continue
+        elif p.suffix.lower() in WEIGHT_SUFFIXES or not _HUB_ID.match(str(src)) or str(src).startswith(('.', '/', '~')):
+            raise FileNotFoundError(f"{what}: no such file or folder: {p}")
+        else: hub.append((what, str(src)))
+    offline = offline or os.environ.get('HF_HUB_OFFLINE', '').lower() in ('1', 'true', 'yes', 'on')
+    missing = [(w, s) for w, s in hub if not in_hub_cache(s)]
+    if missing and (offline or not hub_online()):
+        names = ', '.join(f"{w} {s!r}" for w, s in missing)
+        why = 'offline mode is on' if offline else f"the Hugging Face Hub cannot be reached (no network?); {flag} uses only the local cache"
+        dl = '; '.join(f"`hf download {s} --local-dir DIR`" for _, s in missing)
+        raise OSError(f"{names}: not in the local Hugging Face cache and {why}. On a machine with internet run {dl}, "
+                      f"copy DIR here and pass the folder instead of the hub id")
+    return [s for _, s in hub]
+
 def load_components(config:TrainConfig)->dict:
     "Tokenizer, text encoder, VAE, motion U-Net, DDPM scheduler and `Adapter360` for `config` (on CPU, float32)."
     if config.tiny:
@@ -254,10 +300,14 @@ def load_components(config:TrainConfig)->dict:
                      vae=AutoencoderKL.from_pretrained(p, subfolder='vae'))
         if config.motion_module_path is None: comps['unet'] = UNetMotionModel.from_pretrained(p, subfolder='unet')
         else:
-            u2d, motion = UNet2DConditionModel.from_pretrained(p, subfolder='unet'), MotionAdapter.from_pretrained(config.motion_module_path)
+            from dvd360.pipeline import load_motion_adapter      # diffusers folder, hub id, or an original mm_sd_v15*.ckpt file
+            u2d, motion = UNet2DConditionModel.from_pretrained(p, subfolder='unet'), load_motion_adapter(config.motion_module_path)
             with _quiet_dtype_cast(): comps['unet'] = UNetMotionModel.from_unet2d(u2d, motion)
         torch.manual_seed(config.seed)
-        comps['adapter'] = Adapter360(**config.adapter)
+        # a new adapter reads the dataset's encoding and remembers the base and motion module it is trained with
+        local = lambda s: str(Path(s).expanduser().resolve()) if s is not None and Path(s).expanduser().exists() else s
+        comps['adapter'] = Adapter360(**{'encoding': config.flow_encoding, 'base_model': local(p),
+                                         'motion_module': local(config.motion_module_path), **config.adapter})
     if config.adapter_path: comps['adapter'] = Adapter360.from_pretrained(config.adapter_path)
     comps['scheduler'] = noise_scheduler(config)
     return comps
@@ -322,6 +372,7 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
                   vae_batch_frames:int=8,
                   weight_dtype:torch.dtype|None=None, # dtype of the frozen models' inputs (default: the U-Net's)
                   snr_gamma:float|None=None,   # Min-SNR weights (see `snr_weights`); None: unweighted
+                  flow_encoding:str='dvd360',  # encoding of `batch['flow']`; converted to what the adapter reads
                  )->Tensor:                    # scalar float32 loss
     "Denoising loss of the 360-Adapter on one batch: noise latents, inject adapter features from the flow, weight by latitude."
     unet, adapter, sched = models['unet'], models['adapter'], models['scheduler']
@@ -333,7 +384,7 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
         captions = ['' if r < caption_dropout else c for r, c in zip(torch.rand(b, generator=generator).tolist(), batch['caption'])]
         text = encode_prompts(models['tokenizer'], models['text_encoder'], captions).to(dtype).repeat_interleave(f, 0)
         keep = (torch.rand(b, generator=generator) >= flow_dropout).float().view(b, 1, 1, 1, 1)
-        flow = batch['flow'].float()*keep
+        flow = condition_for_adapter(batch['flow'].float(), flow_encoding, getattr(adapter, 'module', adapter))*keep   # dropped: zeros
         t = torch.randint(0, sched.config.num_train_timesteps, (b,), generator=generator)
         noise = torch.randn(latents.shape, generator=generator).to(device)
         t = t.to(device)
@@ -437,6 +488,8 @@ def save_checkpoint(accelerator,               # the run's `accelerate.Accelerat
                     config:TrainConfig|None=None,
                     keep:int|None=None,        # keep only the newest `keep` checkpoints
                     ema=None,                  # `EMAModel` of the trained weights: those are saved (its state is in `state/`)
+                    keep_states:int|None=None, # only the newest N checkpoints keep `state/` (optimizer, RNG: what resuming needs)
+                    verbose:bool=False,        # print the checkpoint's size
                    )->Path:                    # the `checkpoint-<step>` folder
     "Write `checkpoint-<step>` atomically (temporary folder + rename) and point `latest` at it; all processes must call."
     out = Path(output_dir); final, tmpdir = out/f'checkpoint-{step}', out/f'.tmp-checkpoint-{step}'
@@ -455,6 +508,11 @@ def save_checkpoint(accelerator,               # the run's `accelerate.Accelerat
         _rmtree(old)
         if keep:
             for p in list_checkpoints(out)[:-keep]: _rmtree(p)
+        if keep_states:
+            for p in list_checkpoints(out)[:-keep_states]: _rmtree(p/'state')
+        if verbose:
+            size = lambda d: sum(f.stat().st_size for f in d.rglob('*') if f.is_file())/2**20
+            print(f"{final}: {size(final):.1f} MiB ({size(final/'state'):.1f} MiB of it optimizer/RNG state for resuming)")
     accelerator.wait_for_everyone()
     return final
 
@@ -522,6 +580,7 @@ def validate(models:dict,              # training components (the adapter is the
     _, f, _, H, W = inputs['flow'].shape
     out = pipe(inputs['prompt'], flow=inputs['flow'].to(p.device) if adapter is not None else None, num_frames=f, height=H, width=W, **plain,
                num_inference_steps=config.validation_inference_steps, guidance_scale=config.validation_guidance_scale,
+               flow_encoding=config.flow_encoding if adapter is not None else None, decode_chunk_size=config.validation_decode_chunk,
                generator=torch.Generator().manual_seed(config.seed), output_type='np')
     return write_mp4(np.asarray(out.frames[0]), path, fps=8)
 
@@ -538,7 +597,7 @@ def task_loss(config:TrainConfig, models:dict, model:nn.Module, batch:dict, gene
     "The loss of `config.task` on one batch: the 360-Adapter's (`training_loss`), the base model's or the VAE's."
     if config.task == 'adapter':
         return training_loss({**models, 'adapter': model}, batch, generator, config.flow_dropout, config.caption_dropout,
-                             config.latitude_aware, config.vae_batch_frames, weight_dtype, config.snr_gamma)
+                             config.latitude_aware, config.vae_batch_frames, weight_dtype, config.snr_gamma, config.flow_encoding)
     if config.task == 'base':
         return base_loss(models, model, batch, generator, config.caption_dropout, config.latitude_aware, config.snr_gamma,
                          config.vae_batch_frames)
@@ -563,7 +622,33 @@ def make_accelerator(config:TrainConfig):
         import importlib.util
         if importlib.util.find_spec(config.log_with) is None: warnings.warn(f"tracker {config.log_with!r} is not installed; logging to CSV only")
         else: kw = dict(log_with=config.log_with, project_dir=config.output_dir)
-    return Accelerator(mixed_precision=mp, gradient_accumulation_steps=config.gradient_accumulation_steps, **kw)
+    # the LR schedule is stepped by `train` once per optimizer step: global steps, whatever the process count
+    acc = Accelerator(mixed_precision=mp, gradient_accumulation_steps=config.gradient_accumulation_steps,
+                      step_scheduler_with_optimizer=False, **kw)
+    world = int(os.environ.get('WORLD_SIZE', '1'))
+    if world != acc.num_processes:
+        raise RuntimeError(f"this process was launched as one of {world} (WORLD_SIZE={world}), but accelerate runs {acc.num_processes} "
+                           f"process(es) on {acc.device.type}: each would train alone and all would write into {config.output_dir}. "
+                           f"Without GPUs launch with `ACCELERATE_USE_CPU=true torchrun --nproc_per_node {world} -m dvd360.training …`; "
+                           f"with GPUs make sure every process sees CUDA (`accelerate launch --multi_gpu --num_processes {world}`)")
+    return acc
+
+class RunLock:
+    "An exclusive lock on a run folder (`.run.lock`, held while training; `.run.owner` says who): a second launcher or orphaned workers cannot write into a live run."
+    def __init__(self, folder:str|Path): self.path = Path(folder)/'.run.owner'
+    def __enter__(self):
+        from filelock import FileLock, Timeout
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock = FileLock(str(self.path.parent/'.run.lock'))     # an OS file lock: released when the process dies
+        try: self.lock.acquire(timeout=0)
+        except Timeout:
+            who = self.path.read_text().strip() if self.path.is_file() else 'unknown'
+            raise RuntimeError(f"{self.path.parent} is in use by another training run ({who}); wait for it, stop it, "
+                               f"or train into another output_dir") from None
+        self.path.write_text(f"pid {os.getpid()} on {platform.node()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        return self
+    def __exit__(self, *exc):
+        self.path.unlink(missing_ok=True); self.lock.release()
 
 def _to(m:nn.Module, device, dtype)->nn.Module:
     "Move `m` to `device` and cast to `dtype` only where needed (diffusers warns on every dtype cast)."
@@ -582,12 +667,38 @@ def _truncate_log(path:Path, step:int):
     with open(path, 'w', newline='') as fh:
         wr = csv.DictWriter(fh, _LOG_FIELDS); wr.writeheader(); wr.writerows(rows)
 
+# %% ../nbs/10_training.ipynb #8cdcf385
+CHECKPOINT_MODES = ('off', 'stock', 'motion', 'blocks')
+
+def set_gradient_checkpointing(unet:nn.Module,      # a diffusers `UNetMotionModel`
+                               mode:str='motion',    # one of `CHECKPOINT_MODES`
+                               checkpoint_fn=None):  # `(fn, *args, **kw)` → output; default non-reentrant `torch.utils.checkpoint`
+    "Gradient checkpointing of a motion U-Net: 'stock' (diffusers'), 'motion' (stock + every motion module), 'blocks' (whole blocks) or 'off'."
+    from torch.utils.checkpoint import checkpoint
+    if mode not in CHECKPOINT_MODES: raise ValueError(f"unknown checkpointing mode {mode!r}; expected one of {CHECKPOINT_MODES}")
+    ck = checkpoint_fn or (lambda fn, *a, **k: checkpoint(fn, *a, use_reentrant=False, **k))
+    for m in unet.modules():                                  # undo an earlier mode
+        if getattr(m.__dict__.get('forward'), '_dvd360_checkpoint', False): del m.__dict__['forward']
+    unet.disable_gradient_checkpointing()
+    def wrap(m):
+        fwd = type(m).forward
+        def forward(*a, **k): return ck(fwd, m, *a, **k) if torch.is_grad_enabled() else fwd(m, *a, **k)
+        forward._dvd360_checkpoint = True; m.forward = forward
+    if mode in ('stock', 'motion'): unet.enable_gradient_checkpointing(lambda module, *a: ck(module.__call__, *a))
+    if mode == 'motion':
+        for blk in list(unet.down_blocks) + list(unet.up_blocks):
+            for mm in getattr(blk, 'motion_modules', []): wrap(mm)
+    if mode == 'blocks':
+        for blk in list(unet.down_blocks) + [unet.mid_block] + list(unet.up_blocks): wrap(blk)
+    return unet
+
 # %% ../nbs/10_training.ipynb #17820da8
 def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YAML path
           resume:str|os.PathLike|None=None,        # checkpoint folder, 'latest' (newest in output_dir, if any) or None
           components:dict|None=None,               # prebuilt models (used in place); default `load_components(config)`
           dataset:Web360Dataset|None=None,         # default `build_dataset(config)`
           progress:bool=True,                      # tqdm bar on the main process
+          overwrite:bool=False,                    # start again in an `output_dir` that holds a run (its checkpoints and log are removed)
          )->dict:                                  # summary: global_step, steps, losses, checkpoint, validation, …
     "Train the 360-Adapter (frozen SD 1.5 + motion module), or with `task` the base model or the VAE, with `accelerate`; resumable, NaN-safe, validated every N steps."
     from tqdm.auto import tqdm
@@ -595,9 +706,31 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
     if isinstance(config, (str, os.PathLike)): config = TrainConfig.from_yaml(config)
     elif isinstance(config, dict): config = TrainConfig.from_dict(config)
     acc = make_accelerator(config)
+    if acc.is_main_process: print(f"dvd360 training: {acc.num_processes} process(es) on {acc.device.type}, output {config.output_dir}")
+    with (RunLock(config.output_dir) if acc.is_main_process else contextlib.nullcontext()):
+        return _train(config, acc, resume, components, dataset, progress, overwrite)
+
+def _train(config, acc, resume, components, dataset, progress, overwrite)->dict:
+    from tqdm.auto import tqdm
+    from diffusers.optimization import get_scheduler
     main_proc, R, B, ga = acc.is_main_process, acc.num_processes, config.batch_size, config.gradient_accumulation_steps
     out = Path(config.output_dir)
+    logged = (out/'log.csv').is_file() and len((out/'log.csv').read_text().strip().splitlines()) > 1
+    if resume is None and (list_checkpoints(out) or logged):                         # never overwrite a run by accident
+        if not overwrite:
+            raise FileExistsError(f"{out} already holds a training run ({len(list_checkpoints(out))} checkpoints, log.csv): pass "
+                                  f"resume='latest' (--resume latest) to continue it, overwrite=True (--overwrite) to start again "
+                                  f"there, or another output_dir")
+        acc.wait_for_everyone()
+        if main_proc:
+            for c in list_checkpoints(out): _rmtree(c)
+            for n in ('log.csv', 'latest'): (out/n).unlink(missing_ok=True)
+        acc.wait_for_everyone()
     if main_proc: out.mkdir(parents=True, exist_ok=True)
+    ds = dataset if dataset is not None else build_dataset(config)     # data first: a wrong data_root fails before any model loads
+    if components is None and not config.tiny:
+        check_sources({'pretrained_model_path': config.pretrained_model_path, 'motion_module_path': config.motion_module_path,
+                       'adapter_path': config.adapter_path})
     models = dict(components) if components is not None else load_components(config)
     task, vae_need = config.task, (set() if config.latents_dir else {'vae'})
     need = dict(adapter={'tokenizer', 'text_encoder', 'unet', 'scheduler', 'adapter'} | vae_need,
@@ -608,8 +741,7 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
     for k in ('text_encoder', 'vae', 'unet'):
         if k in models and k not in trained: _to(models[k].requires_grad_(False).eval(), acc.device, wdtype)
     if 'unet' in models and task != 'vae':
-        if config.gradient_checkpointing: models['unet'].enable_gradient_checkpointing()
-        else: models['unet'].disable_gradient_checkpointing()
+        set_gradient_checkpointing(models['unet'], 'motion' if config.gradient_checkpointing else 'off')
     train_mod = lambda k: _to(models[k], acc.device, torch.float32).requires_grad_(True).train()
     adapter = (train_mod('adapter') if task == 'adapter' else BaseDenoiser(train_mod('unet'), train_mod('text_encoder'))
                if task == 'base' else VAETrainer(train_mod('vae')))             # the module that trains (adapter or not)
@@ -620,12 +752,11 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
         acc.register_for_checkpointing(ema)                               # saved and restored with the run's state
     opt = torch.optim.AdamW(adapter.parameters(), lr=config.lr, betas=(config.adam_beta1, config.adam_beta2),
                             weight_decay=config.weight_decay, eps=config.adam_epsilon)
-    # accelerate steps a prepared scheduler once per process per optimizer step
-    sched = get_scheduler(config.lr_scheduler, opt, num_warmup_steps=config.lr_warmup_steps*R, num_training_steps=config.max_steps*R)
+    # in global optimizer steps: `train` steps it once per optimizer step (`make_accelerator` unlinks it from the optimizer)
+    sched = get_scheduler(config.lr_scheduler, opt, num_warmup_steps=config.lr_warmup_steps, num_training_steps=config.max_steps)
     adapter, opt, sched = acc.prepare(adapter, opt, sched)
     if task == 'adapter': models['adapter'] = adapter
 
-    ds = dataset if dataset is not None else build_dataset(config)
     sampler = EpochSampler(len(ds), B, config.seed, config.shuffle, R, acc.process_index)
     loader = DataLoader(ds, batch_size=B, sampler=sampler, num_workers=config.num_workers,
                         pin_memory=acc.device.type == 'cuda', drop_last=False)
@@ -633,16 +764,28 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
 
     step, micro, ckpt = 0, 0, resolve_checkpoint(out, resume)
     if ckpt is not None:
-        acc.load_state(str(ckpt/'state'))
-        st = json.loads((ckpt/'trainer_state.json').read_text())
-        step, micro = st['global_step'], st['micro_step']
-        now = dict(dataset_len=len(ds), batch_size=B, num_processes=R, gradient_accumulation_steps=ga, seed=config.seed)
-        diff = {k: (st.get(k), v) for k, v in now.items() if st.get(k) != v}
+        if not (ckpt/'state').is_dir():
+            raise FileNotFoundError(f"{ckpt} keeps only weights (its optimizer state was pruned, see keep_states): resume from "
+                                    f"the latest checkpoint, or start a new run from these weights with adapter_path={ckpt/'adapter'}")
+        try:
+            st = json.loads((ckpt/'trainer_state.json').read_text())
+            step, micro = st['global_step'], st['micro_step']
+            acc.load_state(str(ckpt/'state'))
+        except Exception as e:
+            older = [c.name for c in list_checkpoints(out) if c != ckpt and (c/'state').is_dir()]
+            raise RuntimeError(f"checkpoint {ckpt} is damaged ({type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else e!r}); "
+                               + (f"resume from an older one (resume={str(out/older[-1])!r})" if older else "no older checkpoint with state is left")
+                               + " or start again with overwrite=True") from None
+        if (st['num_processes'], st['batch_size']) != (R, B):   # same epoch, same number of its samples consumed, in this layout
+            done = st.get('samples_in_epoch', st['batch_in_epoch']*st['num_processes']*st['batch_size'])
+            b, rest = divmod(done, R*B)
+            if rest: warnings.warn(f"{done} samples of epoch {st['epoch']} were consumed, not a whole number of batches of {R}×{B}: "
+                                   f"continuing at sample {b*R*B} (repeats {rest})")
+            micro = st['epoch']*per_epoch + b
+        diff = {k: (st.get(k), v) for k, v in dict(dataset_len=len(ds), seed=config.seed).items() if st.get(k) != v}
         if diff: warnings.warn(f"resuming {ckpt} with a different setup {diff} (checkpoint, now): the data order will not continue exactly")
-        if main_proc: print(f"resuming from {ckpt} at step {step}")
+        if main_proc: print(f"resuming from {ckpt} at step {step}" + (f" ({st['num_processes']} → {R} processes)" if st['num_processes'] != R else ''))
     elif resume is not None and main_proc: print(f"no checkpoint in {out}; starting from step 0")
-    elif list_checkpoints(out) and main_proc:
-        warnings.warn(f"{out} already holds checkpoints; starting from scratch (pass resume='latest' to continue)")
     log_path = out/'log.csv'
     if main_proc: _truncate_log(log_path, step)
     if getattr(acc, 'log_with', None):
@@ -650,12 +793,24 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
 
     validate_every = config.validate_every if task != 'vae' else 0
     val_in = validation_inputs(config, ds) if (validate_every and main_proc) else None
-    losses, steps, val_paths, window, acc_loss = [], [], [], [], 0.
+    losses, steps, val_paths, window, acc_loss, pending = [], [], [], [], 0., []   # pending: (step, micro, epoch, loss tensor)
+    check = config.nan_check_every
+    def stop(v, s_, mi, ep):
+        pbar.close()
+        raise NonFiniteLossError(f"loss is {v} at step {s_} (micro-batch {mi} of the run, epoch {ep}); stopped without saving "
+                                 f"— last good checkpoint: {last_ckpt or 'none'}")
+    def flush():                                  # one host sync: pending losses → floats, checked for NaN/inf
+        nonlocal pending
+        if not pending: return
+        vals = torch.stack([l for *_, l in pending]).tolist()
+        for (s_, mi, ep, _), v in zip(pending, vals):
+            if not math.isfinite(v): stop(v, s_, mi, ep)
+        losses.extend(vals); window.extend(vals); pending = []
     last_ckpt, t0 = ckpt, time.time(); t_last = t0
     pbar = tqdm(total=config.max_steps, initial=step, disable=not (progress and main_proc), desc='training')
     def trainer_state():
         e, b = divmod(micro, per_epoch)
-        return dict(global_step=step, micro_step=micro, epoch=e, batch_in_epoch=b, batches_per_epoch=per_epoch,
+        return dict(global_step=step, micro_step=micro, epoch=e, batch_in_epoch=b, batches_per_epoch=per_epoch, samples_in_epoch=b*R*B,
                     sampler=dict(seed=config.seed, shuffle=config.shuffle), dataset_len=len(ds), batch_size=B,
                     num_processes=R, gradient_accumulation_steps=ga, seed=config.seed,
                     last_loss=losses[-1] if losses else None, time=time.time())
@@ -667,20 +822,22 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
             with acc.accumulate(adapter):
                 with acc.autocast():
                     loss = task_loss(config, models, adapter, batch, gen, wdtype)
-                every = acc.gather(loss.detach().float().reshape(1))
-                if not bool(torch.isfinite(every).all()):
-                    pbar.close()
-                    raise NonFiniteLossError(f"loss is {every.tolist()} (per process) at step {step + 1} (micro-batch {micro + 1} of the run, "
-                                             f"epoch {epoch}); stopped without saving — last good checkpoint: {last_ckpt or 'none'}")
+                every = acc.gather(loss.detach().float().reshape(1))    # a collective, but no host sync
+                if check and (micro + 1) % check == 0:            # NaN/inf stops every process before the optimizer sees it
+                    flush()
+                    if not bool(torch.isfinite(every).all()): stop(every.tolist(), step + 1, micro + 1, epoch)
                 acc.backward(loss)
                 if acc.sync_gradients and config.max_grad_norm > 0: acc.clip_grad_norm_(adapter.parameters(), config.max_grad_norm)
-                opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
+                opt.step(); opt.zero_grad(set_to_none=True)
+                if acc.sync_gradients: sched.step()
             micro += 1
-            acc_loss += every.mean().item()/ga
+            acc_loss = acc_loss + every.mean()/ga
             if not acc.sync_gradients: continue
             if ema is not None: ema.step(acc.unwrap_model(adapter).parameters())
-            step += 1; losses.append(acc_loss); steps.append(step); window.append(acc_loss); acc_loss = 0.
+            step += 1; steps.append(step); pending.append((step, micro, epoch, acc_loss)); acc_loss = 0.
             pbar.update(1)
+            boundary = (config.checkpoint_every and step % config.checkpoint_every == 0) or (validate_every and step % validate_every == 0)
+            if step % config.log_every == 0 or step == config.max_steps or boundary: flush()   # before anything is logged or saved
             if step % config.log_every == 0 or step == config.max_steps:
                 tn = time.time(); dt = max(tn - t_last, 1e-9)
                 row = dict(step=step, epoch=round(micro/per_epoch, 4), loss=float(np.mean(window)), lr=sched.get_last_lr()[0],
@@ -692,7 +849,8 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
                 window, t_last = [], tn
             ts = time.time()
             if (config.checkpoint_every and step % config.checkpoint_every == 0) or step == config.max_steps:
-                last_ckpt = save_checkpoint(acc, adapter, out, step, trainer_state(), config, config.keep_checkpoints, ema)
+                last_ckpt = save_checkpoint(acc, adapter, out, step, trainer_state(), config, config.keep_checkpoints, ema,
+                                            config.keep_states, verbose=progress)
             if validate_every and step % validate_every == 0:
                 if main_proc:
                     m = acc.unwrap_model(adapter)
@@ -712,30 +870,46 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
                 output_dir=out, log=log_path, validation=val_paths, model=m, adapter=m if task == 'adapter' else None)
 
 # %% ../nbs/10_training.ipynb #fbd16cc6
-def parse_train_args(argv:list[str]|None=None)->tuple[TrainConfig, str|None]:
-    "Parse `--config PATH [--resume latest|PATH] [key=value ...]` into a `TrainConfig` and the resume target."
-    p = argparse.ArgumentParser(prog='python -m dvd360.training',
-                                description="Train the 360-Adapter (360DVD) on a WEB360-layout dataset.")
+def train_parser(prog:str='python -m dvd360.training')->argparse.ArgumentParser:
+    "The training command line: `--config PATH [--resume latest|PATH] [--overwrite] [--offline] [key=value ...]`."
+    p = argparse.ArgumentParser(prog=prog, description="Train the 360-Adapter (360DVD) on a WEB360-layout dataset.")
     p.add_argument('--config', help="YAML file of TrainConfig fields (default: the paper's recipe)")
     p.add_argument('--resume', help="checkpoint folder, or 'latest' for the newest one in output_dir")
+    p.add_argument('--overwrite', action='store_true', help="start again in an output_dir that holds a run (removes its checkpoints and log)")
+    p.add_argument('--offline', action='store_true', help="never touch the network: models only from folders or the local Hugging Face cache")
     p.add_argument('overrides', nargs='*', metavar='key=value', help="override config fields, e.g. lr=2e-5 max_steps=1000")
-    a = p.parse_args(argv)
+    return p
+
+def parse_train_args(argv:list[str]|None=None, prog:str='python -m dvd360.training')->tuple[TrainConfig, str|None]:
+    "Parse the training command line into a `TrainConfig` and the resume target (see `train_parser`)."
+    a = train_parser(prog).parse_args(argv)
     cfg = TrainConfig.from_yaml(a.config) if a.config else TrainConfig()
     return (cfg.override(*a.overrides) if a.overrides else cfg), a.resume
 
 def train_cli(config:str|None=None,           # YAML config path
               resume:str|None=None,           # checkpoint folder or 'latest'
               overrides:list[str]|None=None,  # 'key=value' strings
+              overwrite:bool=False,           # start again in a folder that holds a run
              )->dict:
-    "`train` from a YAML file, a resume target and `key=value` overrides (for `dvd360 train`)."
+    "`train` from a YAML file, a resume target and `key=value` overrides."
     cfg = TrainConfig.from_yaml(config) if config else TrainConfig()
-    return train(cfg.override(*overrides) if overrides else cfg, resume=resume)
+    return train(cfg.override(*overrides) if overrides else cfg, resume=resume, overwrite=overwrite)
 
-def main(argv:list[str]|None=None):
-    "Entry point of `python -m dvd360.training` / `accelerate launch -m dvd360.training`."
-    cfg, resume = parse_train_args(argv)
-    try: train(cfg, resume=resume)
-    except NonFiniteLossError as e: raise SystemExit(f"dvd360 training stopped: {e}")
+def main(argv:list[str]|None=None, prog:str='python -m dvd360.training'):
+    "Entry point of `python -m dvd360.training` / `accelerate launch -m dvd360.training` (and `dvd360 train`)."
+    a = train_parser(prog).parse_args(argv)
+    if a.offline: os.environ['HF_HUB_OFFLINE'] = '1'
+    if a.resume and a.overwrite: raise SystemExit(f"{prog}: pass --resume or --overwrite, not both")
+    try:
+        cfg = TrainConfig.from_yaml(a.config) if a.config else TrainConfig()
+        if a.overrides: cfg = cfg.override(*a.overrides)
+        if a.offline: check_sources({'pretrained_model_path': None if cfg.tiny else cfg.pretrained_model_path,
+                                     'motion_module_path': None if cfg.tiny else cfg.motion_module_path}, offline=True)
+        return train(cfg, resume=a.resume, overwrite=a.overwrite)
+    except NonFiniteLossError as e: raise SystemExit(f"{prog} stopped: {e}")
+    except (OSError, ValueError, TypeError) as e:
+        if os.environ.get('DVD360_DEBUG'): raise
+        raise SystemExit(f"{prog}: {type(e).__name__}: {e}\n(set DVD360_DEBUG=1 for the traceback)") from None
 
 # %% ../nbs/10_training.ipynb #d644c774
 if __name__ == '__main__' and str(globals().get('__file__') or '').endswith('.py'): main()   # not in notebooks

@@ -19,7 +19,7 @@ __all__ = ['COLOURS', 'SKY_WORDS', 'GROUND_WORDS', 'PANS', 'WORLD_CONFIG', 'STAG
            'stage_config', 'set_latent_scale', 'reconstruction_psnr', 'plot_losses', 'run_stage', 'train_world',
            'world_model_path', 'load_world_pipeline', 'package_world', 'model_card', 'fixed_features',
            'frechet_distance', 'bootstrap_ci', 'test_clips', 'sample_variant', 'video_metrics', 'evaluate_world',
-           'table_markdown']
+           'table_markdown', 'flow_use', 'flow_use_markdown']
 
 # %% ../nbs/12_world.ipynb #b92fd23f
 COLOURS = dict(red=(0.86, 0.16, 0.12), orange=(0.95, 0.55, 0.1), yellow=(0.95, 0.85, 0.15), green=(0.2, 0.7, 0.2),
@@ -374,7 +374,7 @@ def package_world(run:str|Path='runs/world',        # a finished `train_world` r
     shutil.copy(src/'world.json', tmp/'world.json')
     if (run/'eval'/'table.md').is_file():
         (tmp/'eval').mkdir()
-        for n in ('table.md', 'table.csv', 'per_video.json', 'samples.pt'):
+        for n in ('table.md', 'table.csv', 'per_video.json', 'samples.pt', 'eval.json', 'flow_use.json'):
             if (run/'eval'/n).is_file(): shutil.copy(run/'eval'/n, tmp/'eval'/n)
     stages = {}
     for s in sorted(run.iterdir()):
@@ -504,6 +504,7 @@ def evaluate_world(model:str|Path|None=None,          # world model folder (defa
                    variants:dict|None=None,           # default `VARIANTS` (those whose adapter exists)
                    out_dir:str|Path|None=None,        # write table.csv, table.md, per-video values and sample frames here
                    sampling:dict|None=None,           # sampler overrides (e.g. fewer steps for a smoke test)
+                   reuse:bool=False,                  # keep the rows of `out_dir`'s table measured with the same n (sample only new variants)
                    progress:bool=True)->dict:
     "Table 1 of the paper on the world model: every metric per variant, mean and 95 % bootstrap interval."
     from tqdm.auto import tqdm
@@ -524,19 +525,27 @@ def evaluate_world(model:str|Path|None=None,          # world model folder (defa
                           size=WORLD_CONFIG['size'], random_start=False, random_yaw=False, require_flow=False)
     pers = torch.stack([(persp.load(i)['pixel_values'] + 1)/2 for i in range(min(n, len(persp)))])
     sets = {'real ERP clips (floor)': real, 'pinhole clips': pers}
-    for name in tqdm(list(variants), desc='variants', disable=not progress):
+    old = _measured(out_dir, n, sampling) if reuse and out_dir is not None else {}
+    for name in tqdm([v for v in variants if v not in old], desc='variants', disable=not progress):
         sets[name] = sample_variant(model, variants[name], clips, **(sampling or {}))
-    for name, vids in sets.items():
+    for name in ['real ERP clips (floor)', 'pinhole clips', *variants]:
+        if name in old:
+            rows.append(old[name]['row']); per_video[name] = old[name]['per_video']; continue
+        vids = sets[name]
         m = video_metrics(vids, clips[:len(vids)])
         per_video[name] = m
         row = dict(variant=name, n=len(vids))
         for k, vals in m.items(): row[k] = bootstrap_ci(vals)
         row['frechet_distance'] = fd_ci(vids)
         rows.append(row)
+    if old and out_dir is not None and (Path(out_dir)/'samples.pt').is_file():        # keep the stored frames of reused rows
+        prev = torch.load(Path(out_dir)/'samples.pt')
+        sets = {k: sets[k] if k in sets else prev[k][:, None].float()/255 for k in per_video if k in sets or k in prev}
     res = dict(rows=rows, per_video=per_video, markdown=table_markdown(rows), samples={k: v[:4] for k, v in sets.items()})
     if out_dir is not None:
         out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir/'table.md').write_text(res['markdown'])
+        (out_dir/'eval.json').write_text(json.dumps(dict(n=n, sampling=sampling or {}, rows=rows)))   # exact values, for `reuse`
         (out_dir/'per_video.json').write_text(json.dumps(per_video))
         with open(out_dir/'table.csv', 'w', newline='') as fh:
             wr = csv.writer(fh); ks = [k for k in rows[0] if k not in ('variant', 'n')]
@@ -544,6 +553,16 @@ def evaluate_world(model:str|Path|None=None,          # world model folder (defa
             for r in rows: wr.writerow([r['variant'], r['n']] + [f"{x:.6g}" for k in ks for x in r[k]])
         torch.save({k: (v[:4, 0]*255).round().to(torch.uint8) for k, v in sets.items()}, out_dir/'samples.pt')   # frame 0 of 4 videos
     return res
+
+def _measured(out_dir, n:int, sampling)->dict:
+    "Rows and per-video values of a previous `evaluate_world` in `out_dir`, if it used the same n and sampler settings."
+    d = Path(out_dir)
+    if not all((d/f).is_file() for f in ('per_video.json', 'eval.json')): return {}
+    ev = json.loads((d/'eval.json').read_text())
+    if (ev.get('n'), ev.get('sampling')) != (n, sampling or {}): return {}
+    pv = json.loads((d/'per_video.json').read_text())
+    return {r['variant']: dict(row={k: tuple(v) if isinstance(v, list) else v for k, v in r.items()}, per_video=pv[r['variant']])
+            for r in ev['rows']}
 
 TABLE_COLUMNS = dict(end_continuity='end continuity ↓', motion_cosine='motion cosine ↑', motion_epe='motion EPE (px) ↓',
                      frame_consistency='frame consistency ↑', frechet_distance='Fréchet distance ↓')
@@ -553,3 +572,42 @@ def table_markdown(rows:list[dict])->str:
     head = '| variant | n | ' + ' | '.join(TABLE_COLUMNS.values()) + ' |\n|---|---|' + '---|'*len(TABLE_COLUMNS) + '\n'
     fmt = lambda t: f"{t[0]:.4g} [{t[1]:.4g}, {t[2]:.4g}]"
     return head + '\n'.join(f"| {r['variant']} | {r['n']} | " + ' | '.join(fmt(r[k]) for k in TABLE_COLUMNS) + ' |' for r in rows) + '\n'
+
+# %% ../nbs/12_world.ipynb #878a4af4
+@torch.no_grad()
+def flow_use(model:str|Path|None=None,              # world model folder (default: the shipped one)
+             adapter:str='adapter',                   # its 360-Adapter subfolder
+             test_root:str|Path='runs/world/test',    # held-out clips with flows
+             n:int=32,                                # clips
+             timesteps:tuple=(100, 300, 500, 700, 900),
+             seed:int=0)->dict:                       # {'rows': {t: {condition: mse}}, 'markdown': …}
+    "The denoiser's x₀ error on held-out clips per timestep with the true, opposite, another clip's, zero or no flow."
+    from diffusers import DDPMScheduler
+    from dvd360.training import encode_video, encode_prompts, diffusion_target
+    from dvd360.unet import adapter_features
+    from dvd360.flow import flow_to_rgb, rgb_to_flow
+    pipe = load_world_pipeline(model, adapter=adapter)
+    clips, g = test_clips(test_root, n), torch.Generator().manual_seed(seed)
+    lat = encode_video(pipe.vae, torch.stack([c['frames'] for c in clips])*2 - 1, g).float()
+    f = lat.shape[2]
+    text = encode_prompts(pipe.tokenizer, pipe.text_encoder, [c['caption'] for c in clips]).repeat_interleave(f, 0)
+    flow = torch.stack([c['flow'] for c in clips]).float()
+    conds = {'true flow': flow, 'opposite flow': flow_to_rgb(-rgb_to_flow(flow)).clamp(0, 1), "another clip's flow": flow.roll(1, 0),
+             'zeros (dropped)': torch.zeros_like(flow), 'no adapter': None}
+    sched = DDPMScheduler.from_config(pipe.scheduler.config)
+    rows = {}
+    for t in timesteps:
+        tt = torch.full((n,), t); noise = torch.randn(lat.shape, generator=g)
+        noisy, target = sched.add_noise(lat, noise, tt), diffusion_target(sched, lat, noise, tt)
+        rows[t] = {}
+        for name, c in conds.items():
+            with adapter_features(pipe.unet, None if c is None else pipe.adapter(c)):
+                rows[t][name] = float(((pipe.unet(noisy, tt, encoder_hidden_states=text).sample - target)**2).mean())
+    return dict(rows=rows, markdown=flow_use_markdown(rows))
+
+def flow_use_markdown(rows:dict)->str:
+    "Markdown table of `flow_use` rows (timestep → condition → x₀ MSE), with the relative cost of the opposite flow."
+    conds = list(next(iter(rows.values())))
+    head = '| t | ' + ' | '.join(conds) + ' | opposite vs true |\n|---|' + '---|'*(len(conds) + 1) + '\n'
+    return head + ''.join(f"| {t} | " + ' | '.join(f"{r[k]:.4f}" for k in conds) +
+                          f" | {100*(r['opposite flow'] - r['true flow'])/r['true flow']:+.2f} % |\n" for t, r in rows.items())

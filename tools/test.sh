@@ -47,5 +47,9 @@ nstart=$(grep -c '^Starting ' <<<"$out")
 nfail=$(awk '/Failed On The Following Notebooks/{f=1;next} f && /^\t/{n++} END{print n+0}' <<<"$out")
 if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then nfail=1; fi
 passed=$((passed + nstart - nfail)); failed=$((failed + nfail))
+# 7. Run All as a reader does in JupyterLab: every cell of every notebook (`#| eval: false` ones too) on this CPU machine
+#    without weights or network; no errors, no warning text, a kernelspec in each, the repository left as it was
+if python tools/run_all.py --workers "${NBDEV_WORKERS:-2}" >/tmp/dvd360_runall.log 2>&1; then ok "Run All in every notebook"; grep '^Run All' /tmp/dvd360_runall.log
+else bad "Run All (tools/run_all.py)"; grep -v 'IPKernelApp' /tmp/dvd360_runall.log | tail -60 >&2; fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
