@@ -265,6 +265,8 @@ def __call__(self:Panorama360Pipeline,
     self.check_360_inputs(height, width, num_frames, allow_any_aspect, rotation_angle, adapter_steps_fraction)
     if output_type not in ('np', 'pt', 'pil', 'latent'):
         raise ValueError(f"expected output_type 'np', 'pt', 'pil' or 'latent', got {output_type!r}")
+    for name, v in (('guidance_scale', guidance_scale), ('adapter_scale', adapter_scale)):
+        if not math.isfinite(v): raise ValueError(f"{name}={v}: expected a finite number (NaN would give NaN frames or silently switch guidance off)")
     if flow is not None and self.adapter is None:
         raise ValueError("a flow (motion condition) video was given, but the pipeline has no 360-Adapter (adapter=None)")
     if generator is None and seed is not None: generator = torch.Generator().manual_seed(seed)
