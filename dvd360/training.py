@@ -706,9 +706,10 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
     if isinstance(config, (str, os.PathLike)): config = TrainConfig.from_yaml(config)
     elif isinstance(config, dict): config = TrainConfig.from_dict(config)
     acc = make_accelerator(config)
+    ds = dataset if dataset is not None else build_dataset(config)     # data first: a wrong data_root fails before any folder or model
     if acc.is_main_process: print(f"dvd360 training: {acc.num_processes} process(es) on {acc.device.type}, output {config.output_dir}")
     with (RunLock(config.output_dir) if acc.is_main_process else contextlib.nullcontext()):
-        return _train(config, acc, resume, components, dataset, progress, overwrite)
+        return _train(config, acc, resume, components, ds, progress, overwrite)
 
 def _train(config, acc, resume, components, dataset, progress, overwrite)->dict:
     from tqdm.auto import tqdm
@@ -727,7 +728,7 @@ def _train(config, acc, resume, components, dataset, progress, overwrite)->dict:
             for n in ('log.csv', 'latest'): (out/n).unlink(missing_ok=True)
         acc.wait_for_everyone()
     if main_proc: out.mkdir(parents=True, exist_ok=True)
-    ds = dataset if dataset is not None else build_dataset(config)     # data first: a wrong data_root fails before any model loads
+    ds = dataset
     if components is None and not config.tiny:
         check_sources({'pretrained_model_path': config.pretrained_model_path, 'motion_module_path': config.motion_module_path,
                        'adapter_path': config.adapter_path})
