@@ -226,7 +226,7 @@ def make_synthetic_web360(root:str|Path,             # output folder (created)
     "Write a WEB360-layout dataset (CSV, videos/, flows/) of synthetic panorama clips with known motion."
     from tqdm.auto import tqdm
     from dvd360.scene import Scene, camera_path, render_video, flow_from_depth
-    from dvd360.flow import flow_to_rgb, motion_condition, FLOW_VIDEO_TAG
+    from dvd360.flow import flow_to_rgb, motion_condition, flow_video_params
     from dvd360.export import write_mp4
     H, W = size; check_erp(H, W)
     if n_videos < 1: raise ValueError(f"n_videos={n_videos}: expected at least 1 clip")
@@ -255,7 +255,7 @@ def make_synthetic_web360(root:str|Path,             # output folder (created)
             cond = flow_to_rgb(torch.cat([fl, fl[-1:]]))                 # repeat the last flow: one per frame
         else: cond = motion_condition(frames, method=flow)
         write_mp4(frames, vpath, fps=fps)
-        write_mp4(cond, fpath, fps=fps, spherical=False, output_params=['-metadata', f'comment={FLOW_VIDEO_TAG}dvd360'])   # its encoding, for `flow_video_encoding`
+        write_mp4(cond, fpath, fps=fps, spherical=False, output_params=flow_video_params('dvd360'))   # its encoding, for `flow_video_encoding`
     tmp = root/'.web360.csv.tmp'
     with open(tmp, 'w', newline='', encoding='utf-8') as fh:
         wr = csv.writer(fh); wr.writerow(['videoid', 'name']); wr.writerows(rows)

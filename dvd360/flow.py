@@ -22,8 +22,8 @@ __all__ = ['DIS_PRESETS', 'FLOW_ESTIMATORS', 'MAX_FLOW_FRACTION', 'FLOW_ENCODING
            'REFERENCE_WIDTH', 'FLOW_VIDEO_TAG', 'as_uint8_frames', 'dis_flow', 'farneback_flow', 'get_estimator',
            'circular_pad', 'estimate_flow', 'raft_estimator', 'in_hub_cache', 'runnable', 'end_point_error',
            'check_encoding', 'make_colorwheel', 'flow_to_rgb', 'rgb_to_flow', 'reference_flow_image',
-           'reference_flow_to_rgb', 'reference_rgb_to_flow', 'motion_condition', 'VideoFlowError', 'flow_to_uint8',
-           'flow_video_encoding', 'flow_videos']
+           'reference_flow_to_rgb', 'reference_rgb_to_flow', 'motion_condition', 'VideoFlowError', 'flow_video_params',
+           'flow_to_uint8', 'flow_video_encoding', 'flow_videos']
 
 # %% ../nbs/03_flow.ipynb #24390597
 def as_uint8_frames(frames)->np.ndarray:  # uint8 (f, h, w, 3)
@@ -331,6 +331,10 @@ class VideoFlowError(RuntimeError):
 
 FLOW_VIDEO_TAG = 'dvd360 flow encoding='    # mp4 `comment` metadata of the flow videos dvd360 writes
 
+def flow_video_params(encoding:str)->list[str]:
+    "ffmpeg output arguments that record a flow video's `encoding` (read back by `flow_video_encoding`)."
+    return ['-metadata', f'comment={FLOW_VIDEO_TAG}{check_encoding(encoding)}']
+
 def flow_to_uint8(flow:Tensor,            # (..., 2, h, w) flow in pixels
                   max_flow=None,          # as `flow_to_rgb` ('dvd360' only)
                   encoding:str='dvd360',  # 'dvd360' or 'reference'
@@ -376,7 +380,7 @@ def _flow_video(src:Path, dst:Path, est:Callable, max_flow, pad:int|None, size, 
                 if writer is None:
                     writer = imageio_ffmpeg.write_frames(str(dst), (w, h), fps=meta.get('fps') or 8, quality=quality,
                                                          codec='libx264', macro_block_size=2, ffmpeg_log_level='error',
-                                                         output_params=['-metadata', f'comment={FLOW_VIDEO_TAG}{encoding}'])
+                                                         output_params=flow_video_params(encoding))
                     writer.send(None)
                 writer.send(np.ascontiguousarray(last)); n += 1
             prev = cur

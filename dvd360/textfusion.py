@@ -22,11 +22,11 @@ from .data import VideoError
 # %% auto #0
 __all__ = ['VIEW_NAMES', 'VIDEO_EXTENSIONS', 'IMAGE_EXTENSIONS', 'BLIP_LARGE', 'FUSION_TASK', 'FUSION_EXAMPLES', 'CAPTIONERS',
            'SUMMARISERS', 'CSV_COLUMNS', 'first_frame', 'erp_frame', 'panorama_views', 'ModelNotAvailableError',
-           'load_pretrained', 'default_device', 'to_pil', 'BlipCaptioner', 'save_tiny_blip', 'format_view_captions',
-           'fusion_prompt', 'clean_caption', 'plain_prompt', 'content_words', 'MergeSummariser', 'LLMError',
-           'LLMTimeoutError', 'chat_completions_url', 'OpenAISummariser', 'LocalLLMSummariser', 'make_captioner',
-           'make_summariser', 'PanoramaCaption', 'caption_views', 'caption_panorama', 'write_csv_atomic', 'list_videos',
-           'CaptionRun', 'caption_videos']
+           'is_hub_id', 'load_pretrained', 'default_device', 'to_pil', 'BlipCaptioner', 'save_tiny_blip',
+           'format_view_captions', 'fusion_prompt', 'clean_caption', 'plain_prompt', 'content_words', 'MergeSummariser',
+           'LLMError', 'LLMTimeoutError', 'chat_completions_url', 'OpenAISummariser', 'LocalLLMSummariser',
+           'make_captioner', 'make_summariser', 'PanoramaCaption', 'caption_views', 'caption_panorama',
+           'write_csv_atomic', 'list_videos', 'CaptionRun', 'caption_videos']
 
 # %% ../nbs/05_textfusion.ipynb #0becf31c
 VIEW_NAMES = ('front', 'right', 'back', 'left')   # the four views, yaw 0°, 90°, 180°, 270° (positive yaw = right)
@@ -90,6 +90,10 @@ class ModelNotAvailableError(OSError):
 
 _HUB_ID = re.compile(r'^[\w.-]+(/[\w.-]+)?$')
 
+def is_hub_id(name)->bool:
+    "Whether `name` has the form of a 🤗 Hub id (`org/name`), not of a local path (`./x`, `/x`, `~/x`)."
+    return bool(_HUB_ID.match(str(name))) and not str(name).startswith(('.', '/', '~'))
+
 def load_pretrained(cls,                      # a 🤗 class with `from_pretrained` (model, processor, tokenizer)
                     name:str|Path,            # hub id (`org/name`) or local folder
                     what:str='model',         # what it is, for error messages
@@ -103,7 +107,7 @@ def load_pretrained(cls,                      # a 🤗 class with `from_pretrain
         except (OSError, ValueError) as e:
             raise ModelNotAvailableError(f"cannot load the {what} from folder {p}: {_last_line(e)} — expected a folder written by "
                                          f"`save_pretrained` (config.json, weights, tokenizer/processor files), e.g. from `hf download ID --local-dir {p}`") from None
-    if not _HUB_ID.match(str(name)) or str(name).startswith(('.', '/', '~')):
+    if not is_hub_id(name):
         raise ModelNotAvailableError(f"{what} folder not found: {p} (pass a hub id such as 'org/name' or an existing folder)")
     try: return cls.from_pretrained(str(name), **kwargs)
     except (OSError, ValueError) as e:

@@ -265,7 +265,7 @@ def check_sources(sources:dict,        # what → hub id, folder or file (None: 
                  )->list[str]:         # the hub ids (found in the cache or reachable)
     "Fail at once for model sources that cannot load: a missing local path (never looked up as a hub id), an empty folder, or hub ids neither in the cache nor reachable."
     from dvd360.flow import in_hub_cache
-    from dvd360.textfusion import _HUB_ID
+    from dvd360.textfusion import is_hub_id
     hub = []
     for what, src in sources.items():
         if src is None: continue
@@ -273,7 +273,7 @@ def check_sources(sources:dict,        # what → hub id, folder or file (None: 
         if p.is_dir():
             if not any(p.iterdir()): raise FileNotFoundError(f"{what}: folder {p} is empty; expected a model folder (config.json and weights, as written by save_pretrained or `hf download ID --local-dir {p}`)")
         elif p.exists(): continue
-        elif p.suffix.lower() in WEIGHT_SUFFIXES or not _HUB_ID.match(str(src)) or str(src).startswith(('.', '/', '~')):
+        elif p.suffix.lower() in WEIGHT_SUFFIXES or not is_hub_id(src):
             raise FileNotFoundError(f"{what}: no such file or folder: {p}")
         else: hub.append((what, str(src)))
     offline = offline or os.environ.get('HF_HUB_OFFLINE', '').lower() in ('1', 'true', 'yes', 'on')
@@ -711,7 +711,7 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
     with (RunLock(config.output_dir) if acc.is_main_process else contextlib.nullcontext()):
         return _train(config, acc, resume, components, ds, progress, overwrite)
 
-def _train(config, acc, resume, components, dataset, progress, overwrite)->dict:
+def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
     from tqdm.auto import tqdm
     from diffusers.optimization import get_scheduler
     main_proc, R, B, ga = acc.is_main_process, acc.num_processes, config.batch_size, config.gradient_accumulation_steps
@@ -728,7 +728,6 @@ def _train(config, acc, resume, components, dataset, progress, overwrite)->dict:
             for n in ('log.csv', 'latest'): (out/n).unlink(missing_ok=True)
         acc.wait_for_everyone()
     if main_proc: out.mkdir(parents=True, exist_ok=True)
-    ds = dataset
     if components is None and not config.tiny:
         check_sources({'pretrained_model_path': config.pretrained_model_path, 'motion_module_path': config.motion_module_path,
                        'adapter_path': config.adapter_path})
