@@ -91,7 +91,9 @@ class Adapter360(ModelMixin, ConfigMixin):
                  encoding:str='dvd360',          # motion-condition encoding it was trained on (`FLOW_ENCODINGS`)
                  input_range:tuple=(0., 1.),     # value range of its input: (0, 1) trained by dvd360, (-1, 1) the authors'
                  base_model:str|None=None,       # the SD 1.5 it was trained with (hub id or folder): `dvd360 generate`'s default --model
-                 motion_module:str|None=None):   # the AnimateDiff motion module it was trained with: the default --motion
+                 single_file:str|None=None,      # the personalised checkpoint on that base it was trained with, if any: the default --single-file
+                 motion_module:str|None=None,    # the AnimateDiff motion module it was trained with: the default --motion
+                 motion_config:dict|None=None):  # config overrides that module file needed (`load_motion_adapter`), if any
         super().__init__()
         check_encoding(encoding)
         if len(input_range) != 2 or not input_range[0] < input_range[1]:

@@ -10,8 +10,8 @@ from fastcore.script import anno_parser, store_true
 
 # %% auto #0
 __all__ = ['COMMANDS', 'DEFAULT_MODEL', 'DEFAULT_MOTION', 'command', 'usage', 'parser', 'main', 'check_number', 'check_output',
-           'load_flow_video', 'generate', 'evaluate', 'train', 'flow', 'synth', 'world_train', 'world_eval',
-           'world_package', 'view', 'caption']
+           'json_option', 'load_flow_video', 'generate', 'evaluate', 'train', 'flow', 'synth', 'world_train',
+           'world_eval', 'world_package', 'view', 'caption']
 
 # %% ../nbs/13_cli.ipynb #0b8b4b0e
 COMMANDS = {}
@@ -40,7 +40,7 @@ def parser(f, name:str):
 def main(argv:list[str]|None=None):
     "Entry point of the `dvd360` console script; called with `argv`, returns what the command returns."
     if argv is None: main(sys.argv[1:]); return                # console script: `sys.exit(main())` must see None
-    os.environ.setdefault('TRANSFORMERS_VERBOSITY', 'error')   # no "requires torchvision" notices on every command
+    os.environ.setdefault('TRANSFORMERS_VERBOSITY', 'error')   # transformers' notices are not what a command reports
     argv = list(argv)
     if not argv or argv[0] in ('-h', '--help'): print(usage()); return
     if argv[0] not in COMMANDS: raise SystemExit(f"dvd360: unknown command {argv[0]!r}\n\n{usage()}")
@@ -84,11 +84,25 @@ def check_output(cmd:str, path, flag:str='out')->Path:
 
 DEFAULT_MODEL, DEFAULT_MOTION = 'stable-diffusion-v1-5/stable-diffusion-v1-5', 'guoyww/animatediff-motion-adapter-v1-5-2'
 
-def _models_for(adapter:str|None, model:str|None, motion:str|None)->tuple[str, str]:
-    "The base and motion module to sample with: the ones given, else those the adapter was trained with (its config), else the defaults."
+def _models_for(adapter:str|None, model:str|None, motion:str|None, motion_config:dict|None=None,
+                single_file:str|None=None)->tuple[str, str, dict|None, str|None]:
+    "Base, motion module (+ its config overrides) and personalised checkpoint to sample with: those given, else those the adapter was trained with (its config), else the defaults."
     cfg = Path(adapter).expanduser()/'config.json' if adapter else None
     rec = json.loads(cfg.read_text()) if cfg is not None and cfg.is_file() else {}
-    return model or rec.get('base_model') or DEFAULT_MODEL, motion or rec.get('motion_module') or DEFAULT_MOTION
+    if motion is None and rec.get('motion_module'): motion, motion_config = rec['motion_module'], motion_config or rec.get('motion_config')
+    if model is None and rec.get('base_model'): model, single_file = rec['base_model'], single_file or rec.get('single_file')
+    return model or DEFAULT_MODEL, motion or DEFAULT_MOTION, motion_config, single_file
+
+def json_option(cmd:str, flag:str, value:str|None)->dict|None:
+    "A command-line option holding a JSON object, inline or as the path of a .json file; a clear exit when it is neither."
+    if value is None: return None
+    p = Path(value).expanduser()
+    try: d = json.loads(p.read_text() if p.is_file() else value)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise SystemExit(f"dvd360 {cmd}: --{flag.replace('_', '-')} {value!r}: expected a JSON object or a .json file, "
+                         f"{'the file is not valid JSON' if p.is_file() else 'no such file, and not valid JSON'} ({e})") from None
+    if not isinstance(d, dict): raise SystemExit(f"dvd360 {cmd}: --{flag.replace('_', '-')}: expected a JSON object ({{...}}), got {type(d).__name__}")
+    return d
 
 def _device_dtype(device:str|None, fp16:bool, bf16:bool):
     "The torch device and dtype a command asked for (default: CUDA if available, else CPU; float32)."
@@ -132,7 +146,9 @@ def generate(prompt:str,                     # what the panorama shows
              single_file:str=None,           # personalised SD 1.5 checkpoint (.safetensors/.ckpt) replacing the base U-Net and VAE
              single_file_text_encoder:store_true=False, # also use the personalised checkpoint's text encoder (default: the base's)
              motion:str=None,                # AnimateDiff motion module: hub id, folder or original mm_sd_*.ckpt (default: the adapter's, else v1-5-2)
+             motion_config:str=None,         # config overrides for an original motion module file: JSON object or .json file (default: the adapter's record)
              adapter:str=None,               # 360-Adapter: Adapter360 folder, the authors' .pth, or hub id
+             adapter_config:str=None,        # Adapter360 config of the authors' checkpoint file: JSON object or .json file (default: the released one)
              lora:str=None,                  # LoRA (.safetensors file, folder or hub id), fused into the model
              lora_scale:float=1.0,           # LoRA strength
              steps:int=None,                 # denoising steps (default 25; 8 with --random)
@@ -181,15 +197,21 @@ def generate(prompt:str,                     # what the panorama shows
     if html and width != 2*height: raise SystemExit(f"dvd360 generate: --html needs an ERP video (width = 2·height), got {height}×{width}")
     if small and (single_file is not None or lora is not None):
         raise SystemExit(f"dvd360 generate: --{'tiny' if tiny else 'random'} brings its own models; drop --single-file/--lora")
+    motion_config, adapter_config = json_option('generate', 'motion_config', motion_config), json_option('generate', 'adapter_config', adapter_config)
     out = check_output('generate', out)
-    if not small: model, motion = _models_for(adapter, model, motion)
+    if not small: model, motion, motion_config, single_file = _models_for(adapter, model, motion, motion_config, single_file)
     dev, dtype = _device_dtype(device, fp16, bf16)
     flow_video = load_flow_video(flow, frames, height, width) if flow else None
     if flow:
-        from dvd360.flow import flow_video_encoding, FLOW_ENCODINGS
+        from dvd360.flow import flow_video_info, to_default_max_flow, FLOW_ENCODINGS
+        from dvd360.data import video_info
         if flow_encoding is not None and flow_encoding not in FLOW_ENCODINGS:
             raise SystemExit(f"dvd360 generate: --flow-encoding {flow_encoding!r}: expected one of {', '.join(FLOW_ENCODINGS)}")
-        flow_encoding = flow_encoding or flow_video_encoding(flow)
+        info = flow_video_info(flow)
+        flow_encoding = flow_encoding or info['encoding']
+        if flow_encoding == 'dvd360' and info['max_flow'] is not None:   # written with `dvd360 flow --max-flow`: to the default saturation
+            try: flow_video = to_default_max_flow(flow_video, info['max_flow'], video_info(flow)['size'][0])
+            except ValueError as e: raise SystemExit(f"dvd360 generate: --flow {flow}: {e}") from None
         if flow_encoding is None:
             raise SystemExit(f"dvd360 generate: --flow {flow} does not record its colour encoding (a video made before dvd360 0.1's "
                              f"`dvd360 flow`, or by the authors' video2flow.py): pass --flow-encoding reference for the authors' videos, "
@@ -203,14 +225,15 @@ def generate(prompt:str,                     # what the panorama shows
     if tiny:                                       # the shipped world model; --adapter may replace its 360-Adapter
         from dvd360.world import load_world_pipeline
         pipe = load_world_pipeline(adapter=None if adapter is not None else 'adapter')
-        if adapter is not None: pipe.register_modules(adapter=load_adapter(adapter, local_files_only=offline))
+        if adapter is not None: pipe.register_modules(adapter=load_adapter(adapter, local_files_only=offline, **(adapter_config or {})))
     elif random:                                   # random tiny SD 1.5 + motion module; --adapter may replace the tiny adapter
         comps = tiny_components(seed=0, with_adapter=adapter is None)
-        if adapter is not None: comps['adapter'] = load_adapter(adapter, local_files_only=offline)
+        if adapter is not None: comps['adapter'] = load_adapter(adapter, local_files_only=offline, **(adapter_config or {}))
         pipe = Panorama360Pipeline(**comps)
     else:
         pipe = Panorama360Pipeline.from_pretrained_360(model, motion, adapter=adapter, single_file=single_file, lora=lora,
-                                                       single_file_text_encoder=single_file_text_encoder,
+                                                       single_file_text_encoder=single_file_text_encoder, motion_config=motion_config,
+                                                       adapter_config=adapter_config,
                                                        lora_scale=lora_scale, torch_dtype=None if dtype == torch.float32 else dtype,
                                                        local_files_only=offline)
     with quiet_dtype_cast():                      # diffusers warns on every `.to` of a UNetMotionModel
@@ -349,7 +372,7 @@ def world_eval(run:str,                 # a `world-train` run folder (its test s
     make_world_dataset(test, n_perspective=seeds, n_erp=2*seeds, split='test')
     if not (test/'flows'/'done').is_file():
         flow(str(test/'videos'), str(test/'flows')); (test/'flows'/'done').write_text('ok\n')
-    from dvd360.world import flow_use, VARIANTS
+    from dvd360.world import flow_use, motion_budget, VARIANTS
     out = Path(out or run/'eval'); mp = Path(model or run/'model')
     res = evaluate_world(mp, test, n=seeds, out_dir=out, reuse=reuse)
     print(res['markdown'])
@@ -359,6 +382,8 @@ def world_eval(run:str,                 # a `world-train` run folder (its test s
         if a is not None and a not in fu and (mp/a/'config.json').is_file():
             fu[a] = flow_use(mp, a, test, n=seeds)['rows']; print(f"flow use of {a}:", {t: round(r['opposite flow']/r['true flow'] - 1, 4) for t, r in fu[a].items()})
     (out/'flow_use.json').write_text(json.dumps(fu, indent=1))
+    mb = motion_budget(mp, test, n=seeds); print('motion budget of the latents:', mb)   # how much of the target motion explains
+    (out/'motion_budget.json').write_text(json.dumps(mb, indent=1))
     return res
 
 @command

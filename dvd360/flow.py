@@ -23,7 +23,7 @@ __all__ = ['DIS_PRESETS', 'FLOW_ESTIMATORS', 'MAX_FLOW_FRACTION', 'FLOW_ENCODING
            'circular_pad', 'estimate_flow', 'raft_estimator', 'in_hub_cache', 'runnable', 'end_point_error',
            'check_encoding', 'make_colorwheel', 'flow_to_rgb', 'rgb_to_flow', 'reference_flow_image',
            'reference_flow_to_rgb', 'reference_rgb_to_flow', 'motion_condition', 'VideoFlowError', 'flow_video_params',
-           'flow_to_uint8', 'flow_video_encoding', 'flow_videos']
+           'flow_to_uint8', 'flow_video_info', 'flow_video_encoding', 'to_default_max_flow', 'flow_videos']
 
 # %% ../nbs/03_flow.ipynb #24390597
 def as_uint8_frames(frames)->np.ndarray:  # uint8 (f, h, w, 3)
@@ -331,9 +331,10 @@ class VideoFlowError(RuntimeError):
 
 FLOW_VIDEO_TAG = 'dvd360 flow encoding='    # mp4 `comment` metadata of the flow videos dvd360 writes
 
-def flow_video_params(encoding:str)->list[str]:
-    "ffmpeg output arguments that record a flow video's `encoding` (read back by `flow_video_encoding`)."
-    return ['-metadata', f'comment={FLOW_VIDEO_TAG}{check_encoding(encoding)}']
+def flow_video_params(encoding:str, max_flow=None)->list[str]:
+    "ffmpeg output arguments that record a flow video's `encoding` and a non-default `max_flow` (read back by `flow_video_info`)."
+    extra = '' if max_flow is None else f" max_flow={max_flow if isinstance(max_flow, str) else f'{float(max_flow):g}'}"
+    return ['-metadata', f'comment={FLOW_VIDEO_TAG}{check_encoding(encoding)}{extra}']
 
 def flow_to_uint8(flow:Tensor,            # (..., 2, h, w) flow in pixels
                   max_flow=None,          # as `flow_to_rgb` ('dvd360' only)
@@ -344,18 +345,33 @@ def flow_to_uint8(flow:Tensor,            # (..., 2, h, w) flow in pixels
         return (flow_to_rgb(flow, max_flow, 'reference')*255).round().to(torch.uint8).movedim(-3, -1).cpu().numpy()
     return (flow_to_rgb(flow, max_flow).movedim(-3, -1).cpu().numpy()*255 + 0.5).astype(np.uint8)
 
-def flow_video_encoding(path)->str|None:  # 'dvd360', 'reference' or None (unknown)
-    "The motion-condition encoding a flow video was written with: a `<name>.json` sidecar's `encoding`, else the mp4's comment tag."
+def flow_video_info(path)->dict:           # {'encoding': 'dvd360' | 'reference' | None, 'max_flow': pixels, 'frame' or None (the default)}
+    "How a flow video was written: a `<name>.json` sidecar's `encoding`/`max_flow`, else the mp4's comment tag; None where unknown."
     import json, re, subprocess
     p = Path(path)
     if not p.is_file(): raise FileNotFoundError(f"no flow video at {str(p)!r}")
     side = p.with_suffix('.json')
     if side.is_file():
-        enc = json.loads(side.read_text()).get('encoding')
-        if enc is not None: return check_encoding(enc)
+        d = json.loads(side.read_text())
+        if d.get('encoding') is not None: return dict(encoding=check_encoding(d['encoding']), max_flow=d.get('max_flow'))
     res = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), '-hide_banner', '-i', str(p)], capture_output=True, text=True)
-    m = re.search(r'^\s*comment\s*:\s*' + re.escape(FLOW_VIDEO_TAG) + r'(\w+)', res.stderr, re.M)
-    return m[1] if m and m[1] in FLOW_ENCODINGS else None
+    m = re.search(r'^\s*comment\s*:\s*' + re.escape(FLOW_VIDEO_TAG) + r'(\w+)(?: max_flow=(\S+))?', res.stderr, re.M)
+    if not m or m[1] not in FLOW_ENCODINGS: return dict(encoding=None, max_flow=None)
+    return dict(encoding=m[1], max_flow=None if m[2] is None else m[2] if m[2] == 'frame' else float(m[2]))
+
+def flow_video_encoding(path)->str|None:  # 'dvd360', 'reference' or None (unknown)
+    "The motion-condition encoding a flow video was written with (`flow_video_info`)."
+    return flow_video_info(path)['encoding']
+
+def to_default_max_flow(rgb:Tensor,      # (..., 3, h, w) frames of a 'dvd360' flow video, uint8 or [0, 1]
+                        max_flow,        # the fixed max_flow it was written with (pixels at `width` columns)
+                        width:int,       # columns of the video it was written at
+                       )->Tensor:        # (..., 3, h, w) in [0, 1]: as if written with the default max_flow
+    "Re-encode dvd360 flow frames written with a fixed `max_flow` to the default saturation (2% of the width) that adapters are trained on."
+    if isinstance(max_flow, str):
+        raise ValueError(f"a flow video normalised per frame (max_flow={max_flow!r}) has lost its magnitudes and cannot be a motion "
+                         f"condition: write it again with a fixed or the default max_flow")
+    return flow_to_rgb(rgb_to_flow(rgb, max_flow), MAX_FLOW_FRACTION*width)
 
 def _flow_video(src:Path, dst:Path, est:Callable, max_flow, pad:int|None, size, quality:int, encoding:str='dvd360'):
     "Stream one video's frames, write its RGB flow video to `dst` (the caller renames it into place); tags the encoding."
@@ -380,7 +396,7 @@ def _flow_video(src:Path, dst:Path, est:Callable, max_flow, pad:int|None, size, 
                 if writer is None:
                     writer = imageio_ffmpeg.write_frames(str(dst), (w, h), fps=meta.get('fps') or 8, quality=quality,
                                                          codec='libx264', macro_block_size=2, ffmpeg_log_level='error',
-                                                         output_params=flow_video_params(encoding))
+                                                         output_params=flow_video_params(encoding, max_flow))
                     writer.send(None)
                 writer.send(np.ascontiguousarray(last)); n += 1
             prev = cur

@@ -16,6 +16,7 @@ from fastcore.basics import patch
 from diffusers import (AnimateDiffPipeline, AutoencoderKL, DDIMScheduler, MotionAdapter, StableDiffusionPipeline,
                        UNet2DConditionModel, UNetMotionModel)
 from diffusers.utils import is_peft_available
+from diffusers.loaders.single_file_utils import DIFFUSERS_TO_LDM_MAPPING
 from diffusers.pipelines.animatediff.pipeline_output import AnimateDiffPipelineOutput
 from diffusers.video_processor import VideoProcessor
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
@@ -28,7 +29,8 @@ import dvd360
 __all__ = ['MOTION_CONFIGS', 'tiny_tokenizer', 'ddim_scheduler', 'quiet_dtype_cast', 'tiny_unet_parts', 'tiny_components',
            'step_plan', 'rotation_columns', 'rotate_scheduler_state', 'prepare_flow', 'Panorama360PipelineOutput',
            'Panorama360Pipeline', 'load_or_explain', 'load_adapter', 'motion_module_version',
-           'original_motion_state_dict', 'load_motion_adapter']
+           'original_motion_state_dict', 'load_motion_adapter', 'load_sd15_parts', 'to_original_layout', 'unet_to_ldm',
+           'vae_to_ldm', 'ldm_checkpoint']
 
 # %% ../nbs/09_pipeline.ipynb #a088fb00
 def _byte_unicode_chars()->list[str]:
@@ -161,8 +163,16 @@ def prepare_flow(flow,                 # motion condition (b, f, 3, H, W) / (f, 
     if b not in (1, batch_size): raise ValueError(f"flow batch {b} must be 1 or the number of prompts ({batch_size})")
     if flow.dtype == torch.uint8: flow = flow.float()/255
     if not flow.is_floating_point(): raise TypeError(f"expected a float flow video in [0, 1] (or uint8), got {flow.dtype}")
-    if flow.device.type != 'meta' and not bool(torch.isfinite(flow).all()): raise ValueError("the flow video contains NaN or inf values")
-    return flow
+    if flow.device.type == 'meta': return flow
+    if not bool(torch.isfinite(flow).all()): raise ValueError("the flow video contains NaN or inf values")
+    lo, hi = flow.aminmax()
+    if lo < -1e-3 or hi > 1 + 1e-3:   # beyond rounding: another convention, which would steer the wrong motion
+        hint = ("it looks like 0–255 pixel values: divide by 255 (or pass uint8)" if hi > 2 else
+                "it looks like the adapter's [-1, 1] input (the authors' Normalize(0.5, 0.5)): pass (flow + 1) / 2; "
+                "the pipeline converts to the adapter's input range itself" if lo < 0 else "clip or rescale it")
+        raise ValueError(f"the flow video's values span [{lo.item():.4g}, {hi.item():.4g}], expected RGB in [0, 1] as decoded "
+                         f"from a flow video; {hint}")
+    return flow.clamp(0, 1)
 
 # %% ../nbs/09_pipeline.ipynb #ab90c156
 @dataclass
@@ -433,7 +443,15 @@ def load_motion_adapter(src,                          # MotionAdapter, diffusers
         cfg.update(motion_max_seq_length=int(sd[_MM_PE].shape[1]), use_motion_mid_block=_MM_MID in sd, **(config or {}))
         with tempfile.TemporaryDirectory(prefix='dvd360-mm-') as d:
             (Path(d)/'config.json').write_text(json.dumps(cfg))
-            return MotionAdapter.from_single_file(sd, config=d, local_files_only=True, **dkw).eval()
+            try: return MotionAdapter.from_single_file(sd, config=d, local_files_only=True, **dkw).eval()
+            except ValueError as e:
+                if 'expected shape' not in str(e): raise
+                why = re.sub(r'^Cannot load\s+because\s+', '', str(e).split(' If you want')[0]).rstrip('.')
+                found = [int(sd[k].shape[0]) for k in sorted(k for k in sd if re.fullmatch(r'down_blocks\.\d+\.motion_modules\.0\.temporal_transformer\.norm\.weight', k))]
+                raise ValueError(f"{p}: its tensors do not fit AnimateDiff {version}'s full-size config ({why}); "
+                                 f"its down blocks have {found} channels. A motion module of another size needs its config: pass "
+                                 f"config= (--motion-config, training's motion_config) with e.g. block_out_channels, motion_layers_per_block, "
+                                 f"motion_num_attention_heads and motion_norm_num_groups, which cannot be read off the tensors") from None
     if p.suffix.lower() in ('.ckpt', '.safetensors', '.pth', '.pt', '.bin'):
         raise FileNotFoundError(f"no AnimateDiff motion module file at {str(p)!r}: expected e.g. mm_sd_v14.ckpt, mm_sd_v15_v2.ckpt "
                                 f"or v3_sd15_mm.ckpt (original layout), or a diffusers MotionAdapter folder / hub id")
@@ -442,6 +460,37 @@ def load_motion_adapter(src,                          # MotionAdapter, diffusers
                            "or an original motion module file such as mm_sd_v14.ckpt").eval()
 
 # %% ../nbs/09_pipeline.ipynb #c48d654e
+def load_sd15_parts(base:str='stable-diffusion-v1-5/stable-diffusion-v1-5', # SD 1.5 in diffusers format: hub id or folder
+                    single_file:str|None=None,       # personalised SD 1.5 checkpoint (.safetensors/.ckpt, original layout) replacing base's U-Net and VAE
+                    single_file_text_encoder:bool=False, # also take its text encoder (the authors keep the base's)
+                    torch_dtype:torch.dtype|None=None,
+                    variant:str|None=None,           # base weight variant, e.g. 'fp16'
+                    local_files_only:bool=False,     # never touch the network
+                   )->tuple:                         # (tokenizer, text_encoder, vae, unet2d)
+    "Tokenizer, text encoder, VAE and 2D U-Net of SD 1.5 or of a personalised checkpoint on its base, with messages that say what was expected."
+    base, opt = str(base), dict(local_files_only=local_files_only)
+    dkw = dict(torch_dtype=torch_dtype) if torch_dtype is not None else {}
+    sd_form = "a Stable Diffusion 1.5 diffusers repo id or folder with tokenizer/, text_encoder/, vae/, unet/"
+    if single_file is not None:
+        if not Path(single_file).is_file() and not str(single_file).startswith(('https://', 'hf.co/', 'huggingface.co/')):
+            raise FileNotFoundError(f"no personalised checkpoint at {str(single_file)!r}: expected a .safetensors/.ckpt "
+                                    f"SD 1.5 checkpoint (e.g. from CivitAI) in the original (LDM) layout")
+        # as the authors do, only U-Net and VAE are personalised: the base's text encoder (files without one load too)
+        te = {} if single_file_text_encoder else dict(text_encoder=load_or_explain('SD 1.5 text_encoder', base,
+                 lambda: CLIPTextModel.from_pretrained(base, subfolder='text_encoder', **opt, **dkw), sd_form))
+        sd = load_or_explain('personalised SD 1.5 checkpoint', single_file, lambda: StableDiffusionPipeline.from_single_file(
+            str(single_file), config=base, safety_checker=None, feature_extractor=None, requires_safety_checker=False, **te, **dkw, **opt),
+            f"an SD 1.5 single-file checkpoint; its component configs come from base={base!r}")
+        tokenizer, text_encoder, vae, unet2d = sd.tokenizer, sd.text_encoder, sd.vae, sd.unet
+    else:
+        vkw = dict(variant=variant) if variant else {}
+        load = lambda c, sub, **kw: load_or_explain(f"SD 1.5 {sub}", base, lambda: c.from_pretrained(base, subfolder=sub, **opt, **kw), sd_form)
+        text_encoder, vae, unet2d = load(CLIPTextModel, 'text_encoder', **vkw), load(AutoencoderKL, 'vae', **vkw, **dkw), load(UNet2DConditionModel, 'unet', **vkw, **dkw)
+        tokenizer = load(CLIPTokenizer, 'tokenizer')
+        if len(tokenizer) < text_encoder.config.vocab_size//2:     # transformers 5 builds an empty CLIPTokenizer when files are missing
+            raise OSError(f"the tokenizer of {base!r} has only {len(tokenizer)} tokens: tokenizer/vocab.json and merges.txt are missing. {_hub_hint(base)}.")
+    return tokenizer, text_encoder, vae, unet2d
+
 @patch(cls_method=True)
 def from_pretrained_360(cls:Panorama360Pipeline,
         base:str='stable-diffusion-v1-5/stable-diffusion-v1-5', # SD 1.5 in diffusers format: hub id or folder (tokenizer/, text_encoder/, vae/, unet/)
@@ -459,26 +508,9 @@ def from_pretrained_360(cls:Panorama360Pipeline,
         motion_config:dict|None=None,    # config overrides for an original-format motion module file (`load_motion_adapter`)
        )->Panorama360Pipeline:
     "Assemble the 360DVD pipeline from SD 1.5 (or a personalised checkpoint), an AnimateDiff motion module, a 360-Adapter and a LoRA."
-    base, opt = str(base), dict(local_files_only=local_files_only)
-    dkw = dict(torch_dtype=torch_dtype) if torch_dtype is not None else {}
-    sd_form = "a Stable Diffusion 1.5 diffusers repo id or folder with tokenizer/, text_encoder/, vae/, unet/"
-    if single_file is not None:
-        if not Path(single_file).is_file() and not str(single_file).startswith(('https://', 'hf.co/', 'huggingface.co/')):
-            raise FileNotFoundError(f"no personalised checkpoint at {str(single_file)!r}: expected a .safetensors/.ckpt "
-                                    f"SD 1.5 checkpoint (e.g. from CivitAI) in the original (LDM) layout")
-        sd = load_or_explain('personalised SD 1.5 checkpoint', single_file, lambda: StableDiffusionPipeline.from_single_file(
-            str(single_file), config=base, safety_checker=None, feature_extractor=None, requires_safety_checker=False, **dkw, **opt),
-            f"an SD 1.5 single-file checkpoint; its component configs come from base={base!r}")
-        tokenizer, text_encoder, vae, unet2d = sd.tokenizer, sd.text_encoder, sd.vae, sd.unet
-        if not single_file_text_encoder:                      # as the authors do: only U-Net and VAE are personalised
-            text_encoder = load_or_explain('SD 1.5 text_encoder', base, lambda: CLIPTextModel.from_pretrained(base, subfolder='text_encoder', **opt, **dkw), sd_form)
-    else:
-        vkw = dict(variant=variant) if variant else {}
-        load = lambda c, sub, **kw: load_or_explain(f"SD 1.5 {sub}", base, lambda: c.from_pretrained(base, subfolder=sub, **opt, **kw), sd_form)
-        text_encoder, vae, unet2d = load(CLIPTextModel, 'text_encoder', **vkw), load(AutoencoderKL, 'vae', **vkw, **dkw), load(UNet2DConditionModel, 'unet', **vkw, **dkw)
-        tokenizer = load(CLIPTokenizer, 'tokenizer')
-        if len(tokenizer) < text_encoder.config.vocab_size//2:     # transformers 5 builds an empty CLIPTokenizer when files are missing
-            raise OSError(f"the tokenizer of {base!r} has only {len(tokenizer)} tokens: tokenizer/vocab.json and merges.txt are missing. {_hub_hint(base)}.")
+    tokenizer, text_encoder, vae, unet2d = load_sd15_parts(base, single_file, single_file_text_encoder, torch_dtype=torch_dtype,
+                                                           variant=variant, local_files_only=local_files_only)
+    opt = dict(local_files_only=local_files_only)
     motion = load_motion_adapter(motion_adapter, local_files_only=local_files_only, config=motion_config, torch_dtype=torch_dtype)
     ad = None if adapter is None else load_adapter(adapter, local_files_only=local_files_only, **(adapter_config or {}))
     with quiet_dtype_cast(): unet = UNetMotionModel.from_unet2d(unet2d, motion)
@@ -494,3 +526,68 @@ def from_pretrained_360(cls:Panorama360Pipeline,
     if torch_dtype is not None:
         with quiet_dtype_cast(): pipe.to(dtype=torch_dtype)
     return pipe
+
+# %% ../nbs/09_pipeline.ipynb #bf705e2b
+_ORIGINAL_TOKENS = {'norm1': 'norms.0', 'norm2': 'norms.1', 'norm3': 'ff_norm', 'attn1': 'attention_blocks.0', 'attn2': 'attention_blocks.1'}
+def to_original_layout(motion:MotionAdapter)->dict[str,Tensor]:
+    "A diffusers `MotionAdapter`'s weights under AnimateDiff's original key names, as `mm_sd_v15_v2.ckpt` holds them (inverse of diffusers' conversion)."
+    out = {}
+    for k, v in motion.state_dict().items():
+        head, rest = re.match(r'(.*?motion_modules\.\d+\.)(.*)', k).groups()
+        if rest.endswith('pos_embed.pe'):                  # AnimateDiff: a (1, L, c) table in each of the two attention blocks
+            for a in (0, 1): out[f'{head}temporal_transformer.{rest[:-len("pos_embed.pe")]}attention_blocks.{a}.pos_encoder.pe'] = v.clone()
+        else: out[head + 'temporal_transformer.' + '.'.join(_ORIGINAL_TOKENS.get(t, t) for t in rest.split('.'))] = v.clone()
+    return out
+
+
+# %% ../nbs/09_pipeline.ipynb #c2ec820e
+_LDM_RES = [('norm1', 'in_layers.0'), ('conv1', 'in_layers.2'), ('norm2', 'out_layers.0'), ('conv2', 'out_layers.3'),
+       ('time_emb_proj', 'emb_layers.1'), ('conv_shortcut', 'skip_connection')]
+_LDM_VATT = [('group_norm', 'norm'), ('to_q', 'q'), ('to_k', 'k'), ('to_v', 'v'), ('to_out', 'proj_out')]
+def _ldm_first(rest, pairs): head, tail = rest.split('.', 1); return dict(pairs).get(head, head) + '.' + tail
+
+def unet_to_ldm(unet):
+    "`UNet2DConditionModel` state dict → SD 1.x original names."
+    L, out, top = unet.config.layers_per_block, {}, DIFFUSERS_TO_LDM_MAPPING['unet']['layers']
+    has_attn = [hasattr(b, 'attentions') for b in unet.up_blocks]
+    for k, v in unet.state_dict().items():
+        if k in top: name = top[k]
+        elif m := re.match(r'(down|up)_blocks\.(\d+)\.(resnets|attentions|downsamplers|upsamplers)\.(\d+)\.(.*)', k):
+            kind, b, part, j, rest = m[1], int(m[2]), m[3], int(m[4]), m[5]
+            if part == 'downsamplers': name = f'input_blocks.{(L+1)*(b+1)}.0.op.' + rest.split('.', 1)[1]
+            elif part == 'upsamplers': name = f'output_blocks.{(L+1)*b + L}.{2 if has_attn[b] else 1}.{rest}'
+            else:
+                idx = (L+1)*b + j + 1 if kind == 'down' else (L+1)*b + j
+                name = f"{'input' if kind == 'down' else 'output'}_blocks.{idx}." + ('0.' + _ldm_first(rest, _LDM_RES) if part == 'resnets' else '1.' + rest)
+        else:
+            m = re.match(r'mid_block\.(resnets|attentions)\.(\d+)\.(.*)', k)
+            name = f'middle_block.{2*int(m[2])}.' + _ldm_first(m[3], _LDM_RES) if m[1] == 'resnets' else 'middle_block.1.' + m[3]
+        out['model.diffusion_model.' + name] = v
+    return out
+
+def vae_to_ldm(vae):
+    "`AutoencoderKL` state dict → SD 1.x original names."
+    n, out, top = len(vae.config.up_block_types), {}, DIFFUSERS_TO_LDM_MAPPING['vae']
+    for k, v in vae.state_dict().items():
+        if k in top: name = top[k]
+        elif m := re.match(r'(encoder|decoder)\.(down|up)_blocks\.(\d+)\.(resnets|downsamplers|upsamplers)\.(\d+)\.(.*)', k):
+            coder, kind, part, j, rest = m[1], m[2], m[4], m[5], m[6]
+            b = int(m[3]) if kind == 'down' else n - 1 - int(m[3])
+            name = (f'{coder}.{kind}.{b}.block.{j}.' + rest.replace('conv_shortcut', 'nin_shortcut') if part == 'resnets'
+                    else f'{coder}.{kind}.{b}.{kind}sample.{rest}')
+        elif m := re.match(r'(encoder|decoder)\.mid_block\.resnets\.(\d+)\.(.*)', k):
+            name = f'{m[1]}.mid.block_{int(m[2]) + 1}.' + m[3].replace('conv_shortcut', 'nin_shortcut')
+        else:
+            m = re.match(r'(encoder|decoder)\.mid_block\.attentions\.0\.(.*)', k)
+            name = f'{m[1]}.mid.attn_1.' + _ldm_first(m[2], _LDM_VATT).replace('proj_out.0.', 'proj_out.')
+        out['first_stage_model.' + name] = v
+    return out
+
+def ldm_checkpoint(unet:UNet2DConditionModel|None=None, vae:AutoencoderKL|None=None,
+                   text_encoder:CLIPTextModel|None=None)->dict[str,Tensor]:
+    "SD 1.x parts under the original (LDM) names of a single-file checkpoint, as personalised models ship (`from_single_file` reads them back)."
+    te = {} if text_encoder is None else {'cond_stage_model.transformer.text_model.' + k.removeprefix('text_model.'): v
+                                          for k, v in text_encoder.state_dict().items()}
+    return {k: v.contiguous() for k, v in {**(unet_to_ldm(unet) if unet is not None else {}),
+                                           **(vae_to_ldm(vae) if vae is not None else {}), **te}.items()}
+

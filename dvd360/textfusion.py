@@ -553,8 +553,12 @@ def caption_videos(video_dir:str|Path,                   # folder of ERP videos;
     videos, out = list_videos(video_dir, extensions), Path(out_csv)
     rows, fields = [], []
     if out.is_file():
-        with open(out, newline='', encoding='utf-8') as f:
-            reader = csv.DictReader(f); rows, fields = list(reader), list(reader.fieldnames or [])
+        try:
+            with open(out, newline='', encoding='utf-8') as f:
+                reader = csv.DictReader(f); rows, fields = list(reader), list(reader.fieldnames or [])
+        except (UnicodeDecodeError, csv.Error) as e:   # an empty file is fine (a fresh table); other bytes are not a CSV
+            raise ValueError(f"{out} is not a readable UTF-8 CSV ({e}); it would be overwritten, so nothing is written. "
+                             f"Move it aside or choose another output CSV") from None
         if fields and 'videoid' not in fields: raise ValueError(f"{out}: expected a WEB360 CSV with a 'videoid' column, found {fields}")
     fieldnames = [*CSV_COLUMNS, *(f for f in fields if f not in CSV_COLUMNS)]
     by_id = {r['videoid']: r for r in rows}

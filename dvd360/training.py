@@ -93,9 +93,12 @@ class TrainConfig:
     # models: diffusers folders or hub ids
     pretrained_model_path:str = 'stable-diffusion-v1-5/stable-diffusion-v1-5' # SD 1.5 (subfolders vae, text_encoder, tokenizer, unet)
     motion_module_path:str|None = 'guoyww/animatediff-motion-adapter-v1-4' # AnimateDiff v14 `MotionAdapter`; None: `unet/` is already a `UNetMotionModel`
+    motion_config:dict|None = None       # config overrides for an original-layout motion module file (`load_motion_adapter`)
+    single_file:str|None = None          # personalised SD 1.5 checkpoint (.safetensors/.ckpt) replacing the base's U-Net and VAE
+    single_file_text_encoder:bool = False # also take its text encoder (the authors keep the base's)
     adapter:dict = field(default_factory=lambda: dict(channels=[320, 640, 1280, 1280], num_res_blocks=1, ksize=1,
                                                       skip_conv=False, use_conv_downsample=False)) # `Adapter360` config
-    adapter_path:str|None = None         # start from these adapter weights (`Adapter360.from_pretrained` folder)
+    adapter_path:str|None = None         # start from these adapter weights: a folder, hub id, or the authors' checkpoint (config: `adapter`)
     tiny:bool = False                    # tiny random components (tests, CPU demos) instead of SD 1.5
     task:str = 'adapter'                 # what trains: 'adapter' (360DVD), 'base' (text encoder + motion U-Net), 'vae'
     # data
@@ -292,23 +295,28 @@ def load_components(config:TrainConfig)->dict:
         from dvd360.pipeline import tiny_components
         with _quiet_dtype_cast(): comps = dict(tiny_components(seed=config.seed, with_adapter=True))
     else:
-        from diffusers import AutoencoderKL, UNet2DConditionModel, UNetMotionModel, MotionAdapter
+        from diffusers import AutoencoderKL, UNetMotionModel
         from transformers import CLIPTokenizer, CLIPTextModel
+        from dvd360.pipeline import load_sd15_parts, load_motion_adapter
         p = config.pretrained_model_path
-        comps = dict(tokenizer=CLIPTokenizer.from_pretrained(p, subfolder='tokenizer'),
-                     text_encoder=CLIPTextModel.from_pretrained(p, subfolder='text_encoder'),
-                     vae=AutoencoderKL.from_pretrained(p, subfolder='vae'))
-        if config.motion_module_path is None: comps['unet'] = UNetMotionModel.from_pretrained(p, subfolder='unet')
-        else:
-            from dvd360.pipeline import load_motion_adapter      # diffusers folder, hub id, or an original mm_sd_v15*.ckpt file
-            u2d, motion = UNet2DConditionModel.from_pretrained(p, subfolder='unet'), load_motion_adapter(config.motion_module_path)
-            with _quiet_dtype_cast(): comps['unet'] = UNetMotionModel.from_unet2d(u2d, motion)
+        if config.motion_module_path is None:                    # unet/ is already a UNetMotionModel
+            if config.single_file: raise ValueError("single_file replaces the base's 2D U-Net: it needs motion_module_path (the motion module added to it)")
+            comps = dict(tokenizer=CLIPTokenizer.from_pretrained(p, subfolder='tokenizer'),
+                         text_encoder=CLIPTextModel.from_pretrained(p, subfolder='text_encoder'),
+                         vae=AutoencoderKL.from_pretrained(p, subfolder='vae'), unet=UNetMotionModel.from_pretrained(p, subfolder='unet'))
+        else:      # SD 1.5 (or a personalised single file on it) + a motion module: folder, hub id or original mm_sd_*.ckpt file
+            tok, te, vae, u2d = load_sd15_parts(p, config.single_file, config.single_file_text_encoder)
+            motion = load_motion_adapter(config.motion_module_path, config=config.motion_config)
+            with _quiet_dtype_cast(): comps = dict(tokenizer=tok, text_encoder=te, vae=vae, unet=UNetMotionModel.from_unet2d(u2d, motion))
         torch.manual_seed(config.seed)
-        # a new adapter reads the dataset's encoding and remembers the base and motion module it is trained with
+        # a new adapter reads the dataset's encoding and remembers the models it is trained with (`dvd360 generate`'s defaults)
         local = lambda s: str(Path(s).expanduser().resolve()) if s is not None and Path(s).expanduser().exists() else s
-        comps['adapter'] = Adapter360(**{'encoding': config.flow_encoding, 'base_model': local(p),
-                                         'motion_module': local(config.motion_module_path), **config.adapter})
-    if config.adapter_path: comps['adapter'] = Adapter360.from_pretrained(config.adapter_path)
+        comps['adapter'] = Adapter360(**{'encoding': config.flow_encoding, 'base_model': local(p), 'single_file': local(config.single_file),
+                                         'motion_module': local(config.motion_module_path), 'motion_config': config.motion_config,
+                                         **config.adapter})
+    if config.adapter_path:    # a folder, a hub id, or the authors' checkpoint file (its config: `config.adapter`)
+        from dvd360.pipeline import load_adapter
+        comps['adapter'] = load_adapter(config.adapter_path, **config.adapter)
     comps['scheduler'] = noise_scheduler(config)
     return comps
 
@@ -730,7 +738,7 @@ def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
     if main_proc: out.mkdir(parents=True, exist_ok=True)
     if components is None and not config.tiny:
         check_sources({'pretrained_model_path': config.pretrained_model_path, 'motion_module_path': config.motion_module_path,
-                       'adapter_path': config.adapter_path})
+                       'adapter_path': config.adapter_path, 'single_file': config.single_file})
     models = dict(components) if components is not None else load_components(config)
     task, vae_need = config.task, (set() if config.latents_dir else {'vae'})
     need = dict(adapter={'tokenizer', 'text_encoder', 'unet', 'scheduler', 'adapter'} | vae_need,

@@ -19,7 +19,7 @@ __all__ = ['COLOURS', 'SKY_WORDS', 'GROUND_WORDS', 'PANS', 'WORLD_CONFIG', 'STAG
            'stage_config', 'set_latent_scale', 'reconstruction_psnr', 'plot_losses', 'run_stage', 'train_world',
            'world_model_path', 'load_world_pipeline', 'package_world', 'model_card', 'fixed_features',
            'frechet_distance', 'bootstrap_ci', 'test_clips', 'sample_variant', 'video_metrics', 'evaluate_world',
-           'table_markdown', 'flow_use', 'flow_use_markdown']
+           'table_markdown', 'flow_use', 'motion_budget', 'flow_use_markdown']
 
 # %% ../nbs/12_world.ipynb #b92fd23f
 COLOURS = dict(red=(0.86, 0.16, 0.12), orange=(0.95, 0.55, 0.1), yellow=(0.95, 0.85, 0.15), green=(0.2, 0.7, 0.2),
@@ -374,7 +374,7 @@ def package_world(run:str|Path='runs/world',        # a finished `train_world` r
     shutil.copy(src/'world.json', tmp/'world.json')
     if (run/'eval'/'table.md').is_file():
         (tmp/'eval').mkdir()
-        for n in ('table.md', 'table.csv', 'per_video.json', 'samples.pt', 'eval.json', 'flow_use.json'):
+        for n in ('table.md', 'table.csv', 'per_video.json', 'samples.pt', 'eval.json', 'flow_use.json', 'motion_budget.json'):
             if (run/'eval'/n).is_file(): shutil.copy(run/'eval'/n, tmp/'eval'/n)
     stages = {}
     for s in sorted(run.iterdir()):
@@ -604,6 +604,23 @@ def flow_use(model:str|Path|None=None,              # world model folder (defaul
             with adapter_features(pipe.unet, None if c is None else pipe.adapter(c)):
                 rows[t][name] = float(((pipe.unet(noisy, tt, encoder_hidden_states=text).sample - target)**2).mean())
     return dict(rows=rows, markdown=flow_use_markdown(rows))
+
+@torch.no_grad()
+def motion_budget(model:str|Path|None=None,             # world model folder (default: the shipped one)
+                  test_root:str|Path='runs/world/test',   # held-out clips
+                  n:int=32)->dict:                        # per-element latent statistics (scaled latents)
+    "How much of the training target depends on motion: latent variance, the VAE's posterior noise, and the part a model that ignores motion must miss."
+    pipe = load_world_pipeline(model, adapter=None)
+    clips = test_clips(test_root, n)
+    x = torch.stack([c['frames'] for c in clips])*2 - 1
+    b, f = x.shape[:2]
+    post = pipe.vae.encode(x.flatten(0, 1).to(pipe.vae.dtype)).latent_dist
+    s = pipe.vae.config.scaling_factor
+    lat = (post.mean*s).float().unflatten(0, (b, f))           # (b, f, c, h, w): the clean latents
+    static = lat.mean(1, keepdim=True)                          # the best guess without motion: each latent pixel's mean over time
+    return dict(latent_var=float(lat.var()), posterior_noise=float(((post.std*s).float()**2).mean()),
+                motion=float(((lat - static)**2).mean()), reversed=float(((lat - lat.flip(1))**2).mean()),
+                frame_to_frame=float(((lat[:, 1:] - lat[:, :-1])**2).mean()))
 
 def flow_use_markdown(rows:dict)->str:
     "Markdown table of `flow_use` rows (timestep → condition → x₀ MSE), with the relative cost of the opposite flow."
