@@ -120,8 +120,9 @@ def _device_dtype(device:str|None, fp16:bool, bf16:bool):
 def load_flow_video(path:str,            # motion-condition video (RGB flow, e.g. written by `dvd360 flow`)
                     num_frames:int,      # frames wanted (its first `num_frames`)
                     height:int, width:int, # size to resize to (the generation size)
+                    max_flow=None,       # the fixed max_flow of a 'dvd360' video written with `dvd360 flow --max-flow` (`flow_video_info`)
                    ):
-    "Read the first `num_frames` of a flow video, resized to height×width, as a uint8 tensor (f, 3, H, W)."
+    "Read the first `num_frames` of a flow video, resized to height×width: uint8 (f, 3, H, W), or float in [0, 1] re-encoded to the default max_flow."
     import numpy as np, torch
     from dvd360.data import read_frames, video_info, VideoError
     try:
@@ -133,7 +134,11 @@ def load_flow_video(path:str,            # motion-condition video (RGB flow, e.g
     if len(frames) < num_frames:
         raise SystemExit(f"dvd360 generate: --flow {path} has {len(frames)} frames, but {num_frames} are generated "
                          f"(pass --frames {len(frames)} or a longer flow video)")
-    return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)
+    video = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)
+    if max_flow is None: return video
+    from dvd360.flow import to_default_max_flow
+    try: return to_default_max_flow(video, max_flow, w)            # to the default saturation, at the width it was written at
+    except ValueError as e: raise SystemExit(f"dvd360 generate: --flow {path}: {e}") from None
 
 # %% ../nbs/13_cli.ipynb #f69b6b0a
 @command
@@ -201,17 +206,14 @@ def generate(prompt:str,                     # what the panorama shows
     out = check_output('generate', out)
     if not small: model, motion, motion_config, single_file = _models_for(adapter, model, motion, motion_config, single_file)
     dev, dtype = _device_dtype(device, fp16, bf16)
-    flow_video = load_flow_video(flow, frames, height, width) if flow else None
+    flow_video = None
     if flow:
-        from dvd360.flow import flow_video_info, to_default_max_flow, FLOW_ENCODINGS
-        from dvd360.data import video_info
+        from dvd360.flow import flow_video_info, FLOW_ENCODINGS
         if flow_encoding is not None and flow_encoding not in FLOW_ENCODINGS:
             raise SystemExit(f"dvd360 generate: --flow-encoding {flow_encoding!r}: expected one of {', '.join(FLOW_ENCODINGS)}")
-        info = flow_video_info(flow)
+        info = flow_video_info(flow) if Path(flow).is_file() else dict(encoding=None, max_flow=None)   # missing: load_flow_video says so
         flow_encoding = flow_encoding or info['encoding']
-        if flow_encoding == 'dvd360' and info['max_flow'] is not None:   # written with `dvd360 flow --max-flow`: to the default saturation
-            try: flow_video = to_default_max_flow(flow_video, info['max_flow'], video_info(flow)['size'][0])
-            except ValueError as e: raise SystemExit(f"dvd360 generate: --flow {flow}: {e}") from None
+        flow_video = load_flow_video(flow, frames, height, width, info['max_flow'] if flow_encoding == 'dvd360' else None)
         if flow_encoding is None:
             raise SystemExit(f"dvd360 generate: --flow {flow} does not record its colour encoding (a video made before dvd360 0.1's "
                              f"`dvd360 flow`, or by the authors' video2flow.py): pass --flow-encoding reference for the authors' videos, "

@@ -286,10 +286,14 @@ def reference_rgb_to_flow(rgb:Tensor,                       # (..., 3, h, w) as 
     rad = max_flow*(r_in*(max_flow + 1e-5)/max_flow)**(1/(1 + alpha))   # r' = (rad/m)^α · rad/(m + ε)
     return uv*torch.where(r > 0, rad/r.clamp(min=1e-12), torch.zeros_like(r))[..., None, :, :]
 
-def _reference_encode(flow:Tensor, max_flow)->Tensor:
-    "`flow_to_rgb(…, encoding='reference')`: flow measured in pixels of a 1024-column frame, then the authors' colours."
+def _reference_max_flow(max_flow):
+    "The 'reference' encoding has no max_flow to choose: refuse one."
     if max_flow is not None:
         raise ValueError(f"the 'reference' encoding has a fixed max_flow ({REFERENCE_MAX_FLOW:g} px at {REFERENCE_WIDTH} columns); got max_flow={max_flow!r}")
+
+def _reference_encode(flow:Tensor, max_flow)->Tensor:
+    "`flow_to_rgb(…, encoding='reference')`: flow measured in pixels of a 1024-column frame, then the authors' colours."
+    _reference_max_flow(max_flow)
     w = flow.shape[-1]
     x = flow.float() if w == REFERENCE_WIDTH else flow.float()*(REFERENCE_WIDTH/w)
     dt = flow.dtype if flow.is_floating_point() else torch.float32
@@ -297,8 +301,7 @@ def _reference_encode(flow:Tensor, max_flow)->Tensor:
 
 def _reference_decode(rgb:Tensor, max_flow)->Tensor:
     "`rgb_to_flow(…, encoding='reference')`: the authors' colours → flow in pixels of this frame width."
-    if max_flow is not None:
-        raise ValueError(f"the 'reference' encoding has a fixed max_flow ({REFERENCE_MAX_FLOW:g} px at {REFERENCE_WIDTH} columns); got max_flow={max_flow!r}")
+    _reference_max_flow(max_flow)
     w = rgb.shape[-1]
     fl = reference_rgb_to_flow(rgb)
     return fl if w == REFERENCE_WIDTH else fl*(w/REFERENCE_WIDTH)
@@ -427,8 +430,7 @@ def flow_videos(video_dir,                # folder with panorama videos (*.mp4)
                )->dict:                   # {'written': [...], 'skipped': [...], 'failed': {name: reason}}
     "Write the RGB optical-flow video of every video in `video_dir` to `out_dir`, resumably; corrupt files are skipped."
     check_encoding(encoding)
-    if encoding == 'reference' and max_flow is not None:
-        raise ValueError(f"the 'reference' encoding has a fixed max_flow ({REFERENCE_MAX_FLOW:g} px at {REFERENCE_WIDTH} columns); got max_flow={max_flow!r}")
+    if encoding == 'reference': _reference_max_flow(max_flow)
     video_dir, out_dir = Path(video_dir), Path(out_dir)
     if not video_dir.is_dir(): raise FileNotFoundError(f"video folder not found: {video_dir}")
     out_dir.mkdir(parents=True, exist_ok=True)
