@@ -345,6 +345,7 @@ def world_train(argv:list):
     p.add_argument('--stages', default='vae,base,adapter', help="comma-separated stages: vae, base, adapter, adapter-no-latitude, adapter-no-temporal")
     p.add_argument('--n-perspective', type=int, default=800, help="pinhole training clips (base)")
     p.add_argument('--n-erp', type=int, default=480, help="panorama training clips (adapter)")
+    p.add_argument('--vae-from', default=None, help="start from this trained world VAE folder (skips the vae stage)")
     p.add_argument('overrides', nargs='*', metavar='key=value', help="TrainConfig overrides for every stage, e.g. max_steps=2")
     a = p.parse_args(argv)
     import yaml
@@ -356,7 +357,7 @@ def world_train(argv:list):
     for it in a.overrides:
         if '=' not in it: raise SystemExit(f"dvd360 world-train: expected key=value, got {it!r}")
         k, v = it.split('=', 1); kw[k.strip()] = yaml.safe_load(v)
-    r = train_world(a.out, stages, a.n_perspective, a.n_erp, **kw)
+    r = train_world(a.out, stages, a.n_perspective, a.n_erp, vae_from=a.vae_from, **kw)
     print(f"{a.out}: stages {', '.join(stages)} done in {r['minutes']} min; model in {Path(a.out)/'model'}")
     return r
 world_train.passthrough = True

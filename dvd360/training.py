@@ -26,10 +26,11 @@ from .pipeline import quiet_dtype_cast as _quiet_dtype_cast
 # %% auto #0
 __all__ = ['WEIGHT_SUFFIXES', 'CHECKPOINT_MODES', 'latitude_aware_loss', 'diffusion_target', 'TrainConfig', 'noise_scheduler',
            'build_dataset', 'hub_online', 'check_sources', 'load_components', 'EpochSampler', 'encode_prompts',
-           'encode_video', 'training_loss', 'snr_weights', 'weighted_mse', 'BaseDenoiser', 'VAETrainer', 'base_loss',
-           'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints', 'resolve_checkpoint', 'validation_inputs',
-           'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights', 'make_accelerator', 'RunLock',
-           'set_gradient_checkpointing', 'train', 'train_parser', 'parse_train_args', 'train_cli', 'main']
+           'encode_video', 'training_loss', 'sample_timesteps', 'snr_weights', 'weighted_mse', 'BaseDenoiser',
+           'VAETrainer', 'base_loss', 'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints',
+           'resolve_checkpoint', 'validation_inputs', 'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights',
+           'make_accelerator', 'RunLock', 'set_gradient_checkpointing', 'train', 'train_parser', 'parse_train_args',
+           'train_cli', 'main']
 
 # %% ../nbs/10_training.ipynb #e40e28c8
 def latitude_aware_loss(pred:Tensor,               # model output, latents (b, c, f, h, w) (any leading dims)
@@ -138,6 +139,7 @@ class TrainConfig:
     prediction_type:str = 'epsilon'
     latitude_aware:bool = True           # latitude-weighted loss (eq. 9–10); False: plain MSE
     snr_gamma:float|None = None          # per-timestep weights min(SNR + 1, γ) in x₀ units (Min-SNR); None: none
+    timestep_range:list[int]|None = None # train on timesteps t in [lo, hi) only (e.g. [600, 1000): where the flow is the only motion cue); None: all
     kl_weight:float = 1e-6               # task 'vae': weight of the KL term next to the L1 reconstruction loss
     ema_decay:float|None = None          # keep an EMA of the trained weights (saved and validated); None: off
     flow_dropout:float = 0.2             # P(motion condition set to zeros)
@@ -170,6 +172,10 @@ class TrainConfig:
             raise ValueError(f"expected height and width multiples of {m} (the adapter's downscale), got {self.height}×{self.width}")
         if self.ema_decay is not None and not 0 < self.ema_decay < 1: raise ValueError(f"TrainConfig.ema_decay must be in (0, 1), got {self.ema_decay}")
         if self.snr_gamma is not None and not self.snr_gamma >= 1: raise ValueError(f"TrainConfig.snr_gamma must be ≥ 1, got {self.snr_gamma}")
+        if self.timestep_range is not None and not (len(self.timestep_range) == 2 and
+                                                    0 <= self.timestep_range[0] < self.timestep_range[1] <= self.num_train_timesteps):
+            raise ValueError(f"TrainConfig.timestep_range must be [lo, hi) with 0 ≤ lo < hi ≤ num_train_timesteps "
+                             f"({self.num_train_timesteps}), got {self.timestep_range}")
         for k in ('flow_dropout', 'caption_dropout'):
             if not 0 <= getattr(self, k) <= 1: raise ValueError(f"TrainConfig.{k} must be a probability in [0, 1], got {getattr(self, k)}")
         for k in ('batch_size', 'gradient_accumulation_steps', 'max_steps', 'num_frames', 'stride', 'vae_batch_frames', 'log_every'):
@@ -381,6 +387,7 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
                   weight_dtype:torch.dtype|None=None, # dtype of the frozen models' inputs (default: the U-Net's)
                   snr_gamma:float|None=None,   # Min-SNR weights (see `snr_weights`); None: unweighted
                   flow_encoding:str='dvd360',  # encoding of `batch['flow']`; converted to what the adapter reads
+                  timestep_range:tuple|None=None, # draw t in [lo, hi) only (see `sample_timesteps`)
                  )->Tensor:                    # scalar float32 loss
     "Denoising loss of the 360-Adapter on one batch: noise latents, inject adapter features from the flow, weight by latitude."
     unet, adapter, sched = models['unet'], models['adapter'], models['scheduler']
@@ -393,7 +400,7 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
         text = encode_prompts(models['tokenizer'], models['text_encoder'], captions).to(dtype).repeat_interleave(f, 0)
         keep = (torch.rand(b, generator=generator) >= flow_dropout).float().view(b, 1, 1, 1, 1)
         flow = condition_for_adapter(batch['flow'].float(), flow_encoding, getattr(adapter, 'module', adapter))*keep   # dropped: zeros
-        t = torch.randint(0, sched.config.num_train_timesteps, (b,), generator=generator)
+        t = sample_timesteps(sched, b, generator, timestep_range)
         noise = torch.randn(latents.shape, generator=generator).to(device)
         t = t.to(device)
         noisy = sched.add_noise(latents, noise, t)
@@ -403,6 +410,13 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
         pred = unet(noisy.to(dtype), t, encoder_hidden_states=text).sample
     sw = snr_weights(sched, t, snr_gamma) if snr_gamma else None
     return weighted_mse(pred, target, latitude_aware, sw)
+
+def sample_timesteps(scheduler, b:int, generator:torch.Generator,
+                     timestep_range:tuple|None=None, # [lo, hi); None: every training timestep
+                    )->Tensor:                       # (b,) int64 on the CPU
+    "Training timesteps drawn uniformly from `timestep_range` (all of the scheduler's by default) with `generator`."
+    lo, hi = timestep_range or (0, scheduler.config.num_train_timesteps)
+    return torch.randint(int(lo), int(hi), (b,), generator=generator)
 
 def snr_weights(scheduler,          # the training noise scheduler
                 timesteps:Tensor,   # (b,) integer timesteps
@@ -450,7 +464,7 @@ def base_loss(models:dict,               # tokenizer, scheduler, vae (unless lat
               model:BaseDenoiser,        # the trained module (possibly wrapped by accelerate)
               batch:dict, generator:torch.Generator,
               caption_dropout:float=0.1, latitude_aware:bool=False, snr_gamma:float|None=None,
-              vae_batch_frames:int=8)->Tensor:
+              vae_batch_frames:int=8, timestep_range:tuple|None=None)->Tensor:
     "Denoising loss of the base text-to-video model on one batch (no adapter; captions dropped for CFG)."
     sched, tok = models['scheduler'], models['tokenizer']
     p = next(model.parameters()); device = p.device
@@ -460,7 +474,7 @@ def base_loss(models:dict,               # tokenizer, scheduler, vae (unless lat
         b = latents.shape[0]
         captions = ['' if r < caption_dropout else c for r, c in zip(torch.rand(b, generator=generator).tolist(), batch['caption'])]
         ids = tok(captions, padding='max_length', max_length=tok.model_max_length, truncation=True, return_tensors='pt').input_ids
-        t = torch.randint(0, sched.config.num_train_timesteps, (b,), generator=generator).to(device)
+        t = sample_timesteps(sched, b, generator, timestep_range).to(device)
         noise = torch.randn(latents.shape, generator=generator).to(device)
         noisy = sched.add_noise(latents, noise, t)
         target = diffusion_target(sched, latents, noise, t)
@@ -605,10 +619,11 @@ def task_loss(config:TrainConfig, models:dict, model:nn.Module, batch:dict, gene
     "The loss of `config.task` on one batch: the 360-Adapter's (`training_loss`), the base model's or the VAE's."
     if config.task == 'adapter':
         return training_loss({**models, 'adapter': model}, batch, generator, config.flow_dropout, config.caption_dropout,
-                             config.latitude_aware, config.vae_batch_frames, weight_dtype, config.snr_gamma, config.flow_encoding)
+                             config.latitude_aware, config.vae_batch_frames, weight_dtype, config.snr_gamma, config.flow_encoding,
+                             config.timestep_range)
     if config.task == 'base':
         return base_loss(models, model, batch, generator, config.caption_dropout, config.latitude_aware, config.snr_gamma,
-                         config.vae_batch_frames)
+                         config.vae_batch_frames, config.timestep_range)
     return vae_loss(model, batch, generator, config.kl_weight)
 
 @contextmanager

@@ -13,20 +13,21 @@ from torch import Tensor
 from .scene import Scene, camera_path, render_video, render_perspective
 
 # %% auto #0
-__all__ = ['COLOURS', 'SKY_WORDS', 'GROUND_WORDS', 'PANS', 'WORLD_CONFIG', 'STAGES', 'WORLD_SAMPLING', 'VARIANTS',
-           'TABLE_COLUMNS', 'WorldClip', 'held_out', 'sample_clip', 'caption', 'world_scene', 'render_clip',
-           'world_vocabulary', 'world_tokenizer', 'init_world_model', 'make_world_dataset', 'read_clips',
-           'stage_config', 'set_latent_scale', 'reconstruction_psnr', 'plot_losses', 'run_stage', 'train_world',
-           'world_model_path', 'load_world_pipeline', 'package_world', 'model_card', 'fixed_features',
-           'frechet_distance', 'bootstrap_ci', 'test_clips', 'sample_variant', 'video_metrics', 'evaluate_world',
-           'table_markdown', 'flow_use', 'motion_budget', 'flow_use_markdown']
+__all__ = ['COLOURS', 'SKY_WORDS', 'GROUND_WORDS', 'PANS', 'NEAR', 'FAR', 'WORLD_CONFIG', 'ADAPTER_T_MIN', 'STAGES',
+           'WORLD_SAMPLING', 'VARIANTS', 'TABLE_COLUMNS', 'WorldClip', 'held_out', 'sample_clip', 'caption',
+           'world_scene', 'render_clip', 'world_vocabulary', 'world_tokenizer', 'init_world_model',
+           'make_world_dataset', 'read_clips', 'stage_config', 'set_latent_scale', 'reconstruction_psnr', 'plot_losses',
+           'run_stage', 'train_world', 'world_model_path', 'load_world_pipeline', 'package_world', 'model_card',
+           'fixed_features', 'frechet_distance', 'bootstrap_ci', 'test_clips', 'sample_variant', 'video_metrics',
+           'evaluate_world', 'table_markdown', 'flow_use', 'motion_budget', 'flow_use_markdown']
 
 # %% ../nbs/12_world.ipynb #b92fd23f
 COLOURS = dict(red=(0.86, 0.16, 0.12), orange=(0.95, 0.55, 0.1), yellow=(0.95, 0.85, 0.15), green=(0.2, 0.7, 0.2),
                blue=(0.15, 0.3, 0.9), purple=(0.55, 0.2, 0.75), white=(0.95, 0.95, 0.95))
 SKY_WORDS = dict(clear='a clear blue sky', cloudy='a cloudy sky', overcast='a grey overcast sky', sunset='a sunset sky')
 GROUND_WORDS = dict(meadow='a meadow', grass='green grass', sand='desert sand', snow='snow', stone='grey stone')
-PANS = (-8., -5., -3., 0., 3., 5., 8.)        # camera yaw speeds, degrees per frame (positive: turning right)
+PANS = (-12., -8., -4., 0., 4., 8., 12.)      # camera yaw speeds, degrees per frame (positive: turning right)
+NEAR, FAR = 3., 5.5                           # objects stand this many metres from the camera (big enough to see at 64×128)
 
 @dataclass
 class WorldClip:
@@ -71,8 +72,9 @@ def world_scene(clip:WorldClip)->Scene:
     "The `Scene` of a clip: objects placed by the seed, coloured by the clip's colour names, balls rolling."
     s = Scene(seed=clip.seed, n_spheres=clip.n_balls, n_pillars=clip.n_pillars, sky=clip.sky, ground=clip.ground)
     rng = random.Random(clip.seed + 1)
-    s.spheres = [(x, y, z, r, *_shades(clip.ball, rng)) for x, y, z, r, *_ in s.spheres]
-    s.pillars = [(x, z, r, h, *_shades(clip.pillar, rng)) for x, z, r, h, *_ in s.pillars]
+    near = lambda x, z: (NEAR + (math.hypot(x, z) - 3.)*(FAR - NEAR)/5.)/math.hypot(x, z)   # `Scene` places them 3–8 m away
+    s.spheres = [(x*near(x, z), y, z*near(x, z), r, *_shades(clip.ball, rng)) for x, y, z, r, *_ in s.spheres]
+    s.pillars = [(x*near(x, z), z*near(x, z), max(r, 0.5), h, *_shades(clip.pillar, rng)) for x, z, r, h, *_ in s.pillars]
     if clip.rolling:
         s.velocities = [(clip.rolling*math.sin(a), clip.rolling*math.cos(a)) for a in (rng.uniform(0, 2*math.pi) for _ in s.spheres)]
     return s
@@ -141,7 +143,7 @@ WORLD_CONFIG = dict(
     text=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4),
     adapter=dict(unshuffle=4, channels=(32, 64, 64, 64)),
     scheduler=dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule='linear', prediction_type='sample'),
-    max_length=16)
+    max_length=24)
 
 def init_world_model(folder:str|Path,          # model folder to write (SD 1.5 diffusers layout)
                      config:dict|None=None,     # default `WORLD_CONFIG`
@@ -201,13 +203,16 @@ def read_clips(root:str|Path)->dict[str, dict]:
     return {d['videoid']: d for d in map(json.loads, (Path(root)/'clips.jsonl').read_text().splitlines())}
 
 # %% ../nbs/12_world.ipynb #216f8fca
+ADAPTER_T_MIN = 600   # the 360-Adapter's lowest training timestep (and the sampler uses its features down to it)
+
 STAGES = dict(
     vae=dict(task='vae', csv='all.csv', max_steps=1500, batch_size=1, lr=1e-3, kl_weight=1e-6, random_yaw=False, lr_scheduler='cosine'),
-    base=dict(task='base', csv='perspective.csv', max_steps=800, batch_size=8, lr=1e-3, snr_gamma=5., ema_decay=0.999,
+    base=dict(task='base', csv='perspective.csv', max_steps=1600, batch_size=8, lr=1e-3, snr_gamma=5., ema_decay=0.999,
               latitude_aware=False, random_yaw=False, caption_dropout=0.1, lr_warmup_steps=100, lr_scheduler='constant_with_warmup'),
-    adapter=dict(task='adapter', csv='erp.csv', max_steps=300, batch_size=8, lr=1e-3, snr_gamma=5., ema_decay=0.999,
-                 latitude_aware=True, random_yaw=True, flow_dropout=0.2, caption_dropout=0.1, require_flow=True,
-                 lr_warmup_steps=100, lr_scheduler='constant_with_warmup'),
+    # the adapter trains only where the noisy input no longer shows the motion (`motion_readout`), unweighted
+    adapter=dict(task='adapter', csv='erp.csv', max_steps=1000, batch_size=8, lr=1e-3, ema_decay=0.999,
+                 timestep_range=[ADAPTER_T_MIN, 1000], latitude_aware=True, random_yaw=True, flow_dropout=0.2, caption_dropout=0.1,
+                 require_flow=True, lr_warmup_steps=100, lr_scheduler='constant_with_warmup'),
     # the Fig. 8 ablations: the adapter stage again, without the latitude-aware loss / without the temporal convolution
     **{'adapter-no-latitude': dict(latitude_aware=False), 'adapter-no-temporal': dict(adapter_extra=dict(temporal_conv=False))})
 
@@ -223,7 +228,7 @@ def stage_config(out:str|Path, stage:str, **overrides):
               require_flow=s.get('require_flow', False), num_workers=0, batch_size=s['batch_size'], lr=s['lr'],
               weight_decay=1e-2, max_steps=s['max_steps'], mixed_precision='no', gradient_checkpointing=False,
               prediction_type=cfg['scheduler']['prediction_type'], snr_gamma=s.get('snr_gamma'), ema_decay=s.get('ema_decay'),
-              kl_weight=s.get('kl_weight', 1e-6), latitude_aware=s.get('latitude_aware', True),
+              kl_weight=s.get('kl_weight', 1e-6), latitude_aware=s.get('latitude_aware', True), timestep_range=s.get('timestep_range'),
               flow_dropout=s.get('flow_dropout', 0.2), caption_dropout=s.get('caption_dropout', 0.1),
               lr_scheduler=s.get('lr_scheduler', 'constant'), lr_warmup_steps=s.get('lr_warmup_steps', 0),
               adapter={**cfg['adapter'], **s.get('adapter_extra', {})}, output_dir=str(out/stage), log_every=25, checkpoint_every=100, keep_checkpoints=None if s['task'] == 'adapter' else 2,
@@ -291,14 +296,16 @@ def train_world(out:str|Path='runs/world',      # run folder (data, latents, one
                 stages:tuple=('vae', 'base', 'adapter'), # stages to run, in order (done ones are skipped)
                 n_perspective:int=800, n_erp:int=480,    # training clips
                 progress:bool=True,
+                vae_from:str|Path|None=None,        # a trained world VAE folder to start from (its stage is then marked done)
                 **overrides)->dict:                 # TrainConfig overrides for every stage (e.g. max_steps for a smoke run)
-    "The whole world recipe, resumable: data → VAE → latent cache → flows (`dvd360 flow`) → base → 360-Adapter."
+    "The whole world recipe, resumable: data → VAE → latent cache → flows (`flow_videos`) → base → 360-Adapter."
     from dvd360.data import Web360Dataset, cache_latents
-    from dvd360.cli import main as cli
+    from dvd360.flow import flow_videos
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0, summary = time.time(), {}
     make_world_dataset(out/'data', n_perspective, n_erp, progress=progress)
     if not (out/'model'/'world.json').is_file(): init_world_model(out/'model')
+    if vae_from is not None and not (out/'vae'/'done.json').is_file(): _reuse_vae(out, Path(vae_from))
     cfg = json.loads((out/'model'/'world.json').read_text()); H, W = cfg['size']; f = cfg['num_frames']
     for stage in stages:
         if stage != 'vae' and not (out/'latents'/'done').is_file():          # latents of every clip, once, with the trained VAE
@@ -313,13 +320,22 @@ def train_world(out:str|Path='runs/world',      # run folder (data, latents, one
             cache_latents(ds, vae, out/'latents')
             (out/'latents'/'done').write_text('ok\n')
         if stage.startswith('adapter') and not (out/'data'/'flows'/'done').is_file():
-            cli(['flow', str(out/'data'/'videos'), str(out/'data'/'flows'), '--pattern', '*_erp_*.mp4'])   # motion conditions, as a user makes them
+            res = flow_videos(out/'data'/'videos', out/'data'/'flows', pattern='*_erp_*.mp4')   # motion conditions, as `dvd360 flow` makes them
+            if res['failed']: raise RuntimeError(f"flow failed for {len(res['failed'])} clips: {res['failed']}")
             (out/'data'/'flows'/'done').write_text('ok\n')
         summary[stage] = run_stage(out, stage, progress=progress, **overrides)
         if progress: print(f"stage {stage}: {summary[stage]['steps']} steps, loss {summary[stage]['first_loss']:.4f} → "
                            f"{summary[stage]['last_loss']:.4f} ({summary[stage]['minutes']} min)")
     summary['minutes'] = round((time.time() - t0)/60, 1)
     return summary
+
+def _reuse_vae(out:Path, src:Path):
+    "Install a trained VAE (with its latent scale) as run `out`'s finished VAE stage."
+    if not (src/'config.json').is_file(): raise FileNotFoundError(f"no VAE at {src} (config.json missing)")
+    _copy_into(src, out/'model'/'vae')          # its latent scale and PSNR are measured anew on this run's clips
+    (out/'vae').mkdir(exist_ok=True)
+    (out/'vae'/'done.json').write_text(json.dumps(dict(stage='vae', steps=0, minutes=0., first_loss=float('nan'), last_loss=float('nan'),
+                                                       reused=str(src), config=dict(task='vae', batch_size=1, lr=0.)), indent=1))
 
 # %% ../nbs/12_world.ipynb #2270ba9d
 def _shipped_dir()->Path:
