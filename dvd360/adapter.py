@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from diffusers import ModelMixin, ConfigMixin
 from diffusers.configuration_utils import register_to_config
 from .geometry import check_erp
-from .flow import FLOW_ENCODINGS, check_encoding, flow_to_rgb, rgb_to_flow
+from .flow import check_encoding, flow_to_rgb, rgb_to_flow
 
 # %% auto #0
 __all__ = ['check_condition_video', 'AdapterDownsample', 'PseudoResBlock3D', 'Adapter360', 'reference_state_dict',
@@ -28,10 +28,12 @@ def check_condition_video(x:Tensor,                # motion condition video (b, 
                          )->None:
     "Raise a `ValueError`/`TypeError` unless `x` is a finite float `(b, f, c, H, W)` video the adapter can read."
     if not isinstance(x, Tensor): raise TypeError(f"expected a torch.Tensor motion condition, got {type(x).__name__}")
-    if x.ndim != 5: raise ValueError(f"expected a motion condition video (b, f, {in_channels}, H, W), got shape {tuple(x.shape)}")
+    if x.ndim != 5:
+        raise ValueError(f"expected a motion condition video (b, f, {in_channels}, H, W), got shape {tuple(x.shape)}")
     if not x.is_floating_point(): raise TypeError(f"expected a float motion condition in [0, 1], got dtype {x.dtype}")
     b, f, c, h, w = x.shape
-    if c != in_channels: raise ValueError(f"expected {in_channels} channels at dim 2 of (b, f, c, H, W), got shape {tuple(x.shape)}")
+    if c != in_channels:
+        raise ValueError(f"expected {in_channels} channels at dim 2 of (b, f, c, H, W), got shape {tuple(x.shape)}")
     if h % multiple or w % multiple or h == 0 or w == 0:
         raise ValueError(f"expected H and W to be positive multiples of {multiple}, got {h}×{w} (height×width)")
     check_erp(h, w, allow_any_aspect)
@@ -76,7 +78,8 @@ class PseudoResBlock3D(nn.Module):
 
 # %% ../nbs/06_adapter.ipynb #499f4a4b
 class Adapter360(ModelMixin, ConfigMixin):
-    "360-Adapter (paper Fig. 4): motion-condition video `(b, f, 3, H, W)` → list of `(b·f, c_k, h_k, w_k)` U-Net features."
+    ("360-Adapter (paper Fig. 4): motion-condition video `(b, f, 3, H, W)` → list of `(b·f, c_k, h_k, w_k)` U-Net "
+     "features.")
     @register_to_config
     def __init__(self,
                  in_channels:int=3,              # channels of the motion condition (RGB flow)
@@ -108,7 +111,8 @@ class Adapter360(ModelMixin, ConfigMixin):
                 first = j == 0
                 body.append(PseudoResBlock3D(channels[max(i-1, 0)] if first else c, c,
                                              down=first and i < len(channels)-1, ksize=ksize,
-                                             skip_conv=skip_conv, use_conv_downsample=use_conv_downsample, temporal=temporal_conv))
+                                             skip_conv=skip_conv, use_conv_downsample=use_conv_downsample,
+                                             temporal=temporal_conv))
         self.body = nn.ModuleList(body)
 
     @property
@@ -119,7 +123,8 @@ class Adapter360(ModelMixin, ConfigMixin):
     def feature_shapes(self, height:int, width:int)->list[tuple[int,int,int]]:
         "`(c, h, w)` of each output feature for a `height`×`width` input."
         n, u = len(self.config.channels), self.config.unshuffle
-        return [(c, height//(u*2**min(i+1, n-1)), width//(u*2**min(i+1, n-1))) for i, c in enumerate(self.config.channels)]
+        return [(c, height//(u*2**min(i+1, n-1)), width//(u*2**min(i+1, n-1))) for i,
+                c in enumerate(self.config.channels)]
 
     def forward(self,
                 cond:Tensor,          # motion condition video (b, f, 3, H, W) in [0, 1]
@@ -148,8 +153,10 @@ def reference_state_dict(src:str|os.PathLike|dict, # path to a .pt/.pth/.ckpt/.b
                 sd = load_file(str(p), device='cpu')
             else: sd = torch.load(p, map_location='cpu', weights_only=True)   # never runs code from the file
         except Exception as e:      # corrupt, truncated, or a pickle that wants to run code
-            raise ValueError(f"{p} is not a readable checkpoint of tensors ({type(e).__name__}): dvd360 reads .pth/.ckpt files "
-                             f"as plain tensors and never executes code stored in them. Re-download the file (it may be "
+            raise ValueError(f"{p} is not a readable checkpoint of tensors ({type(e).__name__}): dvd360 reads "
+                             f".pth/.ckpt files "
+                             f"as plain tensors and never executes code stored in them. Re-download the file (it may "
+                             f"be "
                              f"truncated), or convert it to .safetensors on a machine you trust") from None
     elif isinstance(src, dict): sd = src
     else: raise TypeError(f"expected a checkpoint path or a state dict, got {type(src).__name__}")
@@ -166,7 +173,8 @@ def from_reference_checkpoint(cls:Adapter360,
                               src:str|os.PathLike|dict, # checkpoint path or state dict (authors' names)
                               **config,                 # `Adapter360` config; defaults = released model
                              )->Adapter360:
-    "Build an `Adapter360` from `config` and load the authors' weights strictly (encoding 'reference', input in [−1, 1])."
+    ("Build an `Adapter360` from `config` and load the authors' weights strictly (encoding 'reference', input in "
+     "[−1, 1]).")
     config = {'encoding': 'reference', 'input_range': (-1., 1.), **config}   # what the authors trained on, unless told otherwise
     sd = reference_state_dict(src)
     model = cls(**config)
@@ -189,7 +197,8 @@ def convert_reference_checkpoint(src:str|os.PathLike|dict, # authors' checkpoint
 
 # %% ../nbs/06_adapter.ipynb #ffb02d8a
 def adapter_input_spec(adapter)->tuple[str, tuple[float, float]]:  # (encoding, (low, high))
-    "The motion-condition encoding and input range of an `Adapter360` or its config (defaults for configs without them)."
+    ("The motion-condition encoding and input range of an `Adapter360` or its config (defaults for configs without "
+     "them).")
     cfg = adapter.config if isinstance(adapter, Adapter360) else adapter
     get = cfg.get if hasattr(cfg, 'get') else lambda k, d: getattr(cfg, k, d)
     lo, hi = get('input_range', (0., 1.))
@@ -203,8 +212,10 @@ def condition_for_adapter(cond:Tensor,                # flow video (..., 3, H, W
     enc, (lo, hi) = adapter_input_spec(adapter)
     if video_encoding is None:
         raise ValueError(f"the flow video's encoding is unknown, and this 360-Adapter reads the {enc!r} encoding in "
-                         f"[{lo:g}, {hi:g}] (dvd360 knows 'dvd360' and 'reference'); guessing could steer the wrong motion. "
-                         f"Write the flow video with `dvd360 flow --encoding {enc}` (the encoding is recorded in the file), "
+                         f"[{lo:g}, {hi:g}] (dvd360 knows 'dvd360' and 'reference'); guessing could steer the wrong "
+                         f"motion. "
+                         f"Write the flow video with `dvd360 flow --encoding {enc}` (the encoding is recorded in the "
+                         f"file), "
                          f"or pass the encoding you know (flow_encoding='dvd360' or 'reference')")
     if check_encoding(video_encoding) != enc:
         cond = flow_to_rgb(rgb_to_flow(cond, encoding=video_encoding), encoding=enc).to(cond.device, cond.dtype)

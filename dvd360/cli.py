@@ -10,8 +10,9 @@ from fastcore.script import anno_parser, store_true
 
 # %% auto #0
 __all__ = ['COMMANDS', 'DEFAULT_MODEL', 'DEFAULT_MOTION', 'command', 'usage', 'parser', 'main', 'check_number', 'check_output',
-           'json_option', 'load_flow_video', 'generate', 'evaluate', 'train', 'flow', 'synth', 'world_train',
-           'world_eval', 'world_package', 'view', 'caption']
+           'json_option', 'load_flow_video', 'check_space', 'output_bytes', 'sampling_memory', 'available_memory',
+           'check_memory', 'generate', 'evaluate', 'train', 'flow', 'synth', 'world_train', 'world_eval',
+           'world_package', 'view', 'caption']
 
 # %% ../nbs/13_cli.ipynb #0b8b4b0e
 COMMANDS = {}
@@ -50,6 +51,10 @@ def main(argv:list[str]|None=None):
         kw = vars(parser(f, name).parse_args(argv[1:]))
         kw.pop('pdb', None); kw.pop('xtra', None)           # fastcore's extra options for `call_parse` scripts
         return f(**kw)
+    except KeyboardInterrupt:                                # Ctrl-C: one line, the shell's code for SIGINT; writes are atomic
+        if os.environ.get('DVD360_DEBUG'): raise
+        print(f"dvd360 {name}: interrupted (Ctrl-C); files being written were discarded", file=sys.stderr)
+        raise SystemExit(130) from None
     except (OSError, ValueError, TypeError, RuntimeError) as e:   # bad input, missing weights: the message, not a traceback
         if os.environ.get('DVD360_DEBUG'): raise
         raise SystemExit(f"dvd360 {name}: {type(e).__name__}: {e}\n(set DVD360_DEBUG=1 for the traceback)") from e
@@ -78,7 +83,8 @@ def check_output(cmd:str, path, flag:str='out')->Path:
         p.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=p.parent, prefix='.dvd360-write-test-'): pass
     except OSError as e:
-        why = next((f"{q} is a file, not a folder" for q in p.parents if q.exists() and not q.is_dir()), f"{e.strerror or e} ({p.parent})")
+        why = next((f"{q} is a file, not a folder" for q in p.parents if q.exists() and not q.is_dir()),
+                   f"{e.strerror or e} ({p.parent})")
         raise SystemExit(f"dvd360 {cmd}: cannot write --{flag} {p}: {why}; choose another --{flag}") from None
     return p
 
@@ -86,32 +92,41 @@ DEFAULT_MODEL, DEFAULT_MOTION = 'stable-diffusion-v1-5/stable-diffusion-v1-5', '
 
 def _models_for(adapter:str|None, model:str|None, motion:str|None, motion_config:dict|None=None,
                 single_file:str|None=None)->tuple[str, str, dict|None, str|None]:
-    "Base, motion module (+ its config overrides) and personalised checkpoint to sample with: those given, else those the adapter was trained with (its config), else the defaults."
+    ("Base, motion module (+ its config overrides) and personalised checkpoint to sample with: those given, else "
+     "those the adapter was trained with (its config), else the defaults.")
     cfg = Path(adapter).expanduser()/'config.json' if adapter else None
     rec = json.loads(cfg.read_text()) if cfg is not None and cfg.is_file() else {}
-    if motion is None and rec.get('motion_module'): motion, motion_config = rec['motion_module'], motion_config or rec.get('motion_config')
-    if model is None and rec.get('base_model'): model, single_file = rec['base_model'], single_file or rec.get('single_file')
+    if motion is None and rec.get('motion_module'):
+        motion, motion_config = rec['motion_module'], motion_config or rec.get('motion_config')
+    if model is None and rec.get('base_model'):
+        model, single_file = rec['base_model'], single_file or rec.get('single_file')
     return model or DEFAULT_MODEL, motion or DEFAULT_MOTION, motion_config, single_file
 
 def json_option(cmd:str, flag:str, value:str|None)->dict|None:
-    "A command-line option holding a JSON object, inline or as the path of a .json file; a clear exit when it is neither."
+    ("A command-line option holding a JSON object, inline or as the path of a .json file; a clear exit when it is "
+     "neither.")
     if value is None: return None
     p = Path(value).expanduser()
     try: d = json.loads(p.read_text() if p.is_file() else value)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise SystemExit(f"dvd360 {cmd}: --{flag.replace('_', '-')} {value!r}: expected a JSON object or a .json file, "
                          f"{'the file is not valid JSON' if p.is_file() else 'no such file, and not valid JSON'} ({e})") from None
-    if not isinstance(d, dict): raise SystemExit(f"dvd360 {cmd}: --{flag.replace('_', '-')}: expected a JSON object ({{...}}), got {type(d).__name__}")
+    if not isinstance(d, dict):
+        raise SystemExit(f"dvd360 {cmd}: --{flag.replace('_', '-')}: expected a JSON object ({{...}}), got "
+                         f"{type(d).__name__}")
     return d
 
 def _device_dtype(device:str|None, fp16:bool, bf16:bool):
     "The torch device and dtype a command asked for (default: CUDA if available, else CPU; float32)."
     import torch
     if fp16 and bf16: raise SystemExit("dvd360: pass --fp16 or --bf16, not both")
-    if device is None: device = 'cuda' if torch.cuda.is_available() else 'mps' if torch.backends.mps.is_available() else 'cpu'
+    if device is None:
+        device = 'cuda' if torch.cuda.is_available() else 'mps' if torch.backends.mps.is_available() else 'cpu'
     try: dev = torch.device(device)
-    except RuntimeError as e: raise SystemExit(f"dvd360: unknown device {device!r} (expected e.g. cuda, cuda:1, cpu, mps)") from e
-    if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit(f"dvd360: --device {device} asked for, but CUDA is not available here")
+    except RuntimeError as e:
+        raise SystemExit(f"dvd360: unknown device {device!r} (expected e.g. cuda, cuda:1, cpu, mps)") from e
+    if dev.type == 'cuda' and not torch.cuda.is_available():
+        raise SystemExit(f"dvd360: --device {device} asked for, but CUDA is not available here")
     dtype = torch.float16 if fp16 else torch.bfloat16 if bf16 else torch.float32
     if dtype == torch.float16 and dev.type == 'cpu':
         print("dvd360: warning: float16 on the CPU is slow and imprecise; --fp16 is meant for GPUs", file=sys.stderr)
@@ -122,12 +137,15 @@ def load_flow_video(path:str,            # motion-condition video (RGB flow, e.g
                     height:int, width:int, # size to resize to (the generation size)
                     max_flow=None,       # the fixed max_flow of a 'dvd360' video written with `dvd360 flow --max-flow` (`flow_video_info`)
                    ):
-    "Read the first `num_frames` of a flow video, resized to height×width: uint8 (f, 3, H, W), or float in [0, 1] re-encoded to the default max_flow."
+    ("Read the first `num_frames` of a flow video, resized to height×width: uint8 (f, 3, H, W), or float in [0, 1] "
+     "re-encoded to the default max_flow.")
     import numpy as np, torch
     from dvd360.data import read_frames, video_info, VideoError
     try:
         w, h = video_info(path)['size']
-        if w != 2*h: raise SystemExit(f"dvd360 generate: --flow {path} is {h}×{w}, not an ERP motion condition (width = 2·height); "
+        if w != 2*h:
+            raise SystemExit(f"dvd360 generate: --flow {path} is {h}×{w}, not an ERP motion condition (width = "
+                             f"2·height); "
                                       f"make it with `dvd360 flow` from the panorama video")
         frames = read_frames(path, None, size=(height, width))[:num_frames]   # all, to count them for the message
     except VideoError as e: raise SystemExit(f"dvd360 generate: --flow {path}: {e}") from e
@@ -139,6 +157,69 @@ def load_flow_video(path:str,            # motion-condition video (RGB flow, e.g
     from dvd360.flow import to_default_max_flow
     try: return to_default_max_flow(video, max_flow, w)            # to the default saturation, at the width it was written at
     except ValueError as e: raise SystemExit(f"dvd360 generate: --flow {path}: {e}") from None
+
+# %% ../nbs/13_cli.ipynb #3a047b15
+def _size(n:float)->str: return f"{n/2**30:.1f} GiB" if n >= 2**30 else f"{n/2**20:.1f} MiB"
+
+def check_space(cmd:str, path, nbytes:int, flag:str='out'):
+    "Refuse to start when the disk that will hold `path` has less free space than `nbytes`, naming both amounts."
+    import shutil
+    p = Path(path).expanduser().absolute()
+    q = next(a for a in (p, *p.parents) if a.exists())
+    free = shutil.disk_usage(q).free
+    if free < nbytes:
+        raise SystemExit(f"dvd360 {cmd}: --{flag} {p}: {_size(free)} free on its disk, about {_size(nbytes)} needed; "
+                         f"free some space or choose another --{flag}")
+
+def output_bytes(frames:int, height:int, width:int, gif:bool=False, html:bool=False)->int:
+    ("A generous estimate of what `generate` writes: H.264 at ≤ ⅒ of the raw frames, a GIF at ⅓, the HTML player (≤ "
+     "512 rows) at ¼.")
+    raw = frames*height*width*3
+    h = min(height, 512)
+    return raw//10 + (raw//3 if gif else 0) + (frames*h*2*h*3//4 if html else 0) + 2**20
+
+def sampling_memory(frames:int, height:int, width:int,
+                    guidance:bool=True,          # classifier-free guidance doubles the U-Net batch
+                    decode_chunk:int=16,         # frames per VAE decode call
+                    bytes_per:int=4,             # 4 for float32, 2 for float16/bfloat16
+                    unet_channels:int=320,       # the U-Net's first block (SD 1.5: 320)
+                    vae_channels:int=128,        # the VAE decoder's last block (SD 1.5: 128)
+                    vae_scale:int=8,             # the VAE's downscale (latent = frame / vae_scale; SD 1.5: 8)
+                   )->tuple[int, str]:           # (bytes, which stage)
+    ("A lower bound on sampling's peak memory: the activations that must coexist in the U-Net's first level or the "
+     "VAE decoder's last.")
+    unet = frames*(2 if guidance else 1)*(height//vae_scale)*(width//vae_scale)*unet_channels*bytes_per*6  # input, 3 skips, a resnet's in/out
+    vae = min(decode_chunk, frames)*height*width*vae_channels*bytes_per*3                   # the last up block's input, norm and conv out
+    return (unet, 'U-Net') if unet >= vae else (vae, 'VAE decoder')
+
+def available_memory(device)->int|None:
+    ("Bytes that can still be allocated on `device` (CUDA: free memory; CPU: the OS's available memory); None where "
+     "unknown.")
+    import torch
+    dev = torch.device(device)
+    if dev.type == 'cuda': return torch.cuda.mem_get_info(dev)[0]
+    if dev.type != 'cpu': return None
+    try:
+        import psutil
+        return psutil.virtual_memory().available
+    except ImportError:
+        info = dict(l.split(':', 1) for l in Path('/proc/meminfo').read_text().splitlines() if ':' in l)
+        return int(info['MemAvailable'].split()[0])*1024 if 'MemAvailable' in info else None
+
+def check_memory(cmd:str, frames:int, height:int, width:int, device, decode_chunk:int=16, **kw):
+    "Refuse a size whose sampling cannot fit in `device`'s memory, before any model loads; name what would fit."
+    need, where = sampling_memory(frames, height, width, decode_chunk=decode_chunk, **kw)
+    avail = available_memory(device)
+    if avail is None or need <= avail: return need
+    fit = max(8, int(height*math.sqrt(avail/need))//8*8)
+    hint = f"--height {fit} (width {fit*width//height}) would fit"
+    if where == 'VAE decoder':
+        chunk = max(1, int(decode_chunk*avail/need))
+        if chunk < decode_chunk and sampling_memory(frames, height, width, decode_chunk=chunk, **kw)[0] <= avail:
+            hint = f"--decode-chunk {chunk} would fit, or {hint}"
+    raise SystemExit(f"dvd360 {cmd}: {frames} frames of {height}×{width} need at least {_size(need)} of memory in the "
+                     f"{where} "
+                     f"on {device}, and {_size(avail)} is available; {hint}")
 
 # %% ../nbs/13_cli.ipynb #f69b6b0a
 @command
@@ -180,84 +261,142 @@ def generate(prompt:str,                     # what the panorama shows
             ):
     "Generate a 360° panorama video from text (and an optional motion-condition video) into an MP4 with 360 metadata."
     if offline: os.environ['HF_HUB_OFFLINE'] = '1'
-    import torch
-    from dvd360.pipeline import Panorama360Pipeline, tiny_components, load_adapter, quiet_dtype_cast
-    from dvd360.export import write_mp4, write_gif, write_html
-    if tiny and random: raise SystemExit("dvd360 generate: pass --tiny (the world model) or --random (random weights), not both")
+    if tiny and random:
+        raise SystemExit("dvd360 generate: pass --tiny (the world model) or --random (random weights), not both")
     small = tiny or random
     # every argument and the output location are checked before a model loads (sampling at full size takes minutes)
-    for flag, v, kw in (('frames', frames, dict(minimum=1)), ('height', height, dict(minimum=8, multiple=8)),
-                        ('width', width, dict(minimum=8, multiple=8)), ('steps', steps, dict(minimum=1)),
-                        ('guidance', guidance, dict(minimum=0.)), ('rotation', rotation, {}), ('adapter_scale', adapter_scale, {}),
-                        ('lora_scale', lora_scale, {}), ('fps', fps, dict(above=0.)), ('decode_chunk', decode_chunk, dict(minimum=1))):
-        check_number('generate', flag, v, **kw)
+    _check_generate_numbers(frames=frames, height=height, width=width, steps=steps, guidance=guidance,
+                            rotation=rotation,
+                            adapter_scale=adapter_scale, lora_scale=lora_scale, fps=fps, decode_chunk=decode_chunk)
+    frames, height, width, steps, guidance = _generate_sizes(frames, height, width, steps, guidance, tiny, random)
+    out = _generate_output(out, frames, height, width, gif, html)
+    if small and (single_file is not None or lora is not None):
+        raise SystemExit(f"dvd360 generate: --{'tiny' if tiny else 'random'} brings its own models; drop "
+                         f"--single-file/--lora")
+    motion_config = json_option('generate', 'motion_config', motion_config)
+    adapter_config = json_option('generate', 'adapter_config', adapter_config)
+    if not small:
+        model, motion, motion_config, single_file = _models_for(adapter, model, motion, motion_config, single_file)
+    dev, dtype = _device_dtype(device, fp16, bf16)
+    check_memory('generate', frames, height, width, dev, decode_chunk, guidance=guidance > 1, bytes_per=dtype.itemsize,
+                 **(dict(unet_channels=32, vae_channels=16, vae_scale=4) if tiny else       # the world model's widths
+                    dict(unet_channels=8, vae_channels=8) if random else {}))              # the random tiny models'
+    flow_video = None
+    if flow: flow_video, flow_encoding = _flow_condition(flow, flow_encoding, frames, height, width)
+    sources = {'--adapter': adapter, '--lora': lora, '--single-file': single_file}
+    _check_generate_sources(sources if small else {'--model': model, '--motion': motion, **sources}, offline)
+    t0 = time.time()
+    pipe = _generate_pipeline(tiny, random, adapter, adapter_config, offline, dev, dtype, offload, model=model,
+                              motion=motion,
+                              single_file=single_file, lora=lora, lora_scale=lora_scale, motion_config=motion_config,
+                              single_file_text_encoder=single_file_text_encoder)
+    pipe.set_progress_bar_config(disable=quiet, desc='denoising')
+    t1 = time.time()
+    video = pipe(prompt, negative_prompt=negative or None, flow=flow_video, flow_encoding=flow_encoding,
+                 num_frames=frames, height=height, width=width, num_inference_steps=steps, guidance_scale=guidance,
+                 rotation_angle=math.radians(rotation), circular_padding=not no_circular_padding,
+                 adapter_scale=adapter_scale,
+                 seed=seed, decode_chunk_size=decode_chunk, output_type='np').frames[0]          # (f, H, W, 3) in [0, 1]
+    t2 = time.time()
+    written = _write_outputs(video, out, fps, gif, html)
+    print(f"{', '.join(map(str, written))}: {frames} frames of {height}×{width}"
+          f"{' with 360° metadata' if out.suffix.lower() == '.mp4' else ''}; loading {t1 - t0:.1f} s, "
+          f"sampling {t2 - t1:.1f} s on {dev}" + (' (tiny random models)' if random else ' (the world model)' if tiny else ''))
+    return video
+
+def _generate_output(out:str, frames:int, height:int, width:int, gif:bool, html:bool)->Path:
+    ("`generate`'s output file, checked: a video name, an ERP size for `--html`, writable, with room for what will "
+     "be written.")
+    out = Path(out)
+    if out.suffix.lower() not in ('.mp4', '.gif'):
+        raise SystemExit(f"dvd360 generate: --out must end in .mp4 or .gif, got {str(out)!r}")
+    if html and width != 2*height:
+        raise SystemExit(f"dvd360 generate: --html needs an ERP video (width = 2·height), got {height}×{width}")
+    out = check_output('generate', out)
+    check_space('generate', out, output_bytes(frames, height, width, gif or out.suffix.lower() == '.gif', html))
+    return out
+
+def _check_generate_sources(sources:dict, offline:bool):
+    "Every model source `generate` will load exists (local) or can be had (hub), before any loads (`check_sources`)."
+    from dvd360.training import check_sources
+    try: check_sources(sources, offline)
+    except OSError as e: raise SystemExit(f"dvd360 generate: {e}") from None
+
+_GENERATE_RANGES = dict(frames=dict(minimum=1), height=dict(minimum=8, multiple=8), width=dict(minimum=8, multiple=8),
+                        steps=dict(minimum=1), guidance=dict(minimum=0.), rotation={}, adapter_scale={}, lora_scale={},
+                        fps=dict(above=0.), decode_chunk=dict(minimum=1))
+
+def _check_generate_numbers(**values):
+    ("Refuse a non-finite or out-of-range number option of `generate` (`_GENERATE_RANGES`), before defaults are "
+     "filled in.")
+    for flag, v in values.items(): check_number('generate', flag, v, **_GENERATE_RANGES[flag])
+
+def _generate_sizes(frames, height, width, steps, guidance, tiny:bool, random:bool)->tuple:
+    ("`generate`'s defaults where an option was not given: the world model's and the random models' sizes, else SD "
+     "1.5's.")
+    small = tiny or random
     frames = frames if frames is not None else (8 if small else 16)
     height = height if height is not None else (64 if small else 512)
-    width, steps = width if width is not None else 2*height, steps if steps is not None else (8 if random else 25)
+    width = width if width is not None else 2*height
+    steps = steps if steps is not None else (8 if random else 25)
     if guidance is None:
         from dvd360.world import WORLD_SAMPLING
         guidance = WORLD_SAMPLING['guidance_scale'] if tiny else 7.5
-    out = Path(out)
-    if out.suffix.lower() not in ('.mp4', '.gif'): raise SystemExit(f"dvd360 generate: --out must end in .mp4 or .gif, got {str(out)!r}")
-    if html and width != 2*height: raise SystemExit(f"dvd360 generate: --html needs an ERP video (width = 2·height), got {height}×{width}")
-    if small and (single_file is not None or lora is not None):
-        raise SystemExit(f"dvd360 generate: --{'tiny' if tiny else 'random'} brings its own models; drop --single-file/--lora")
-    motion_config, adapter_config = json_option('generate', 'motion_config', motion_config), json_option('generate', 'adapter_config', adapter_config)
-    out = check_output('generate', out)
-    if not small: model, motion, motion_config, single_file = _models_for(adapter, model, motion, motion_config, single_file)
-    dev, dtype = _device_dtype(device, fp16, bf16)
-    flow_video = None
-    if flow:
-        from dvd360.flow import flow_video_info, FLOW_ENCODINGS
-        if flow_encoding is not None and flow_encoding not in FLOW_ENCODINGS:
-            raise SystemExit(f"dvd360 generate: --flow-encoding {flow_encoding!r}: expected one of {', '.join(FLOW_ENCODINGS)}")
-        info = flow_video_info(flow) if Path(flow).is_file() else dict(encoding=None, max_flow=None)   # missing: load_flow_video says so
-        flow_encoding = flow_encoding or info['encoding']
-        flow_video = load_flow_video(flow, frames, height, width, info['max_flow'] if flow_encoding == 'dvd360' else None)
-        if flow_encoding is None:
-            raise SystemExit(f"dvd360 generate: --flow {flow} does not record its colour encoding (a video made before dvd360 0.1's "
-                             f"`dvd360 flow`, or by the authors' video2flow.py): pass --flow-encoding reference for the authors' videos, "
-                             f"--flow-encoding dvd360 for dvd360's, or rewrite it with `dvd360 flow --overwrite`")
-    from dvd360.training import check_sources
-    try:
-        check_sources({'--adapter': adapter, '--lora': lora, '--single-file': single_file} if small else
-                      {'--model': model, '--motion': motion, '--adapter': adapter, '--lora': lora, '--single-file': single_file}, offline)
-    except OSError as e: raise SystemExit(f"dvd360 generate: {e}") from None
-    t0 = time.time()
+    return frames, height, width, steps, guidance
+
+def _flow_condition(flow:str, flow_encoding:str|None, frames:int, height:int, width:int)->tuple:
+    "The `--flow` video as the pipeline's condition, and its colour encoding (given, else the one the file records)."
+    from dvd360.flow import flow_video_info, FLOW_ENCODINGS
+    if flow_encoding is not None and flow_encoding not in FLOW_ENCODINGS:
+        raise SystemExit(f"dvd360 generate: --flow-encoding {flow_encoding!r}: expected one of "
+                         f"{', '.join(FLOW_ENCODINGS)}")
+    info = flow_video_info(flow) if Path(flow).is_file() else dict(encoding=None, max_flow=None)   # missing: load_flow_video says so
+    flow_encoding = flow_encoding or info['encoding']
+    video = load_flow_video(flow, frames, height, width, info['max_flow'] if flow_encoding == 'dvd360' else None)
+    if flow_encoding is None:
+        raise SystemExit(f"dvd360 generate: --flow {flow} does not record its colour encoding (a video made before "
+                         f"dvd360 0.1's "
+                         f"`dvd360 flow`, or by the authors' video2flow.py): pass --flow-encoding reference for the "
+                         f"authors' videos, "
+                         f"--flow-encoding dvd360 for dvd360's, or rewrite it with `dvd360 flow --overwrite`")
+    return video, flow_encoding
+
+def _generate_pipeline(tiny:bool, random:bool, adapter, adapter_config, offline:bool, dev, dtype, offload:bool, **sd15):
+    ("The pipeline `generate` samples with: the world model, random tiny models, or SD 1.5 + AnimateDiff (`sd15`: "
+     "`from_pretrained_360`'s arguments).")
+    import torch
+    from dvd360.pipeline import Panorama360Pipeline, tiny_components, load_adapter, quiet_dtype_cast
     if tiny:                                       # the shipped world model; --adapter may replace its 360-Adapter
         from dvd360.world import load_world_pipeline
         pipe = load_world_pipeline(adapter=None if adapter is not None else 'adapter')
-        if adapter is not None: pipe.register_modules(adapter=load_adapter(adapter, local_files_only=offline, **(adapter_config or {})))
+        if adapter is not None:
+            pipe.register_modules(adapter=load_adapter(adapter, local_files_only=offline, **(adapter_config or {})))
     elif random:                                   # random tiny SD 1.5 + motion module; --adapter may replace the tiny adapter
         comps = tiny_components(seed=0, with_adapter=adapter is None)
-        if adapter is not None: comps['adapter'] = load_adapter(adapter, local_files_only=offline, **(adapter_config or {}))
+        if adapter is not None:
+            comps['adapter'] = load_adapter(adapter, local_files_only=offline, **(adapter_config or {}))
         pipe = Panorama360Pipeline(**comps)
     else:
-        pipe = Panorama360Pipeline.from_pretrained_360(model, motion, adapter=adapter, single_file=single_file, lora=lora,
-                                                       single_file_text_encoder=single_file_text_encoder, motion_config=motion_config,
+        pipe = Panorama360Pipeline.from_pretrained_360(sd15.pop('model'), sd15.pop('motion'), adapter=adapter,
                                                        adapter_config=adapter_config,
-                                                       lora_scale=lora_scale, torch_dtype=None if dtype == torch.float32 else dtype,
-                                                       local_files_only=offline)
+                                                       torch_dtype=None if dtype == torch.float32 else dtype,
+                                                       local_files_only=offline, **sd15)
     with quiet_dtype_cast():                      # diffusers warns on every `.to` of a UNetMotionModel
         if dtype != torch.float32: pipe.to(dtype=dtype)
         if offload:
             if dev.type != 'cuda': raise SystemExit("dvd360 generate: --offload needs a CUDA GPU")
             pipe.enable_model_cpu_offload(device=dev)
         else: pipe.to(dev)
-    pipe.set_progress_bar_config(disable=quiet, desc='denoising')
-    t1 = time.time()
-    video = pipe(prompt, negative_prompt=negative or None, flow=flow_video, flow_encoding=flow_encoding, num_frames=frames, height=height, width=width,
-                 num_inference_steps=steps, guidance_scale=guidance, rotation_angle=math.radians(rotation),
-                 circular_padding=not no_circular_padding, adapter_scale=adapter_scale, seed=seed,
-                 decode_chunk_size=decode_chunk, output_type='np').frames[0]          # (f, H, W, 3) in [0, 1]
-    t2 = time.time()
-    written = [write_gif(video, out, fps=fps) if out.suffix.lower() == '.gif' else write_mp4(video, out, fps=fps, spherical=True)]
+    return pipe
+
+def _write_outputs(video, out:Path, fps:float, gif:bool, html:bool)->list[Path]:
+    "Write the frames to `out` (.mp4 with 360° metadata, or .gif), plus a .gif and an HTML player beside it if asked."
+    from dvd360.export import write_mp4, write_gif, write_html
+    written = [write_gif(video, out, fps=fps) if out.suffix.lower() == '.gif' else write_mp4(video, out, fps=fps,
+                                                                                             spherical=True)]
     if gif and out.suffix.lower() == '.mp4': written.append(write_gif(video, out.with_suffix('.gif'), fps=fps))
     if html: written.append(write_html(video, out.with_suffix('.html'), fps=fps, max_height=512, title=out.name))
-    print(f"{', '.join(map(str, written))}: {frames} frames of {height}×{width}"
-          f"{' with 360° metadata' if out.suffix.lower() == '.mp4' else ''}; "
-          f"loading {t1 - t0:.1f} s, sampling {t2 - t1:.1f} s on {dev}" + (' (tiny random models)' if random else ' (the world model)' if tiny else ''))
-    return video
+    return written
 
 # %% ../nbs/13_cli.ipynb #9ef43660
 @command
@@ -274,7 +413,8 @@ def evaluate(out_dir:str,                    # folder of generated ERP videos (i
              clip_frames:int=4,              # frames per video for the CLIP and cubemap scores (spread evenly)
              offline:store_true=False,       # never touch the network (HF_HUB_OFFLINE)
             ):
-    "Metrics (end continuity, seam, CLIP, cubemap, temporal, flow agreement) per video of OUT_DIR → CSV + markdown table."
+    ("Metrics (end continuity, seam, CLIP, cubemap, temporal, flow agreement) per video of OUT_DIR → CSV + markdown "
+     "table.")
     if offline: os.environ['HF_HUB_OFFLINE'] = '1'
     from dvd360.metrics import evaluate_dir, CLIP_MODEL
     if not Path(out_dir).is_dir(): raise SystemExit(f"dvd360 evaluate: no folder {out_dir!r}")
@@ -283,13 +423,16 @@ def evaluate(out_dir:str,                    # folder of generated ERP videos (i
                       clip_frames=clip_frames, flow_scale=flow_scale)
     print(ev.markdown())
     print(f"written: {ev.csv}, {ev.md}")
-    if ev.failed: raise SystemExit(f"dvd360 evaluate: {len(ev.failed)} of {len(ev.rows) + len(ev.failed)} videos failed (listed above)")
+    if ev.failed:
+        raise SystemExit(f"dvd360 evaluate: {len(ev.failed)} of {len(ev.rows) + len(ev.failed)} videos failed (listed "
+                         f"above)")
     return ev
 
 # %% ../nbs/13_cli.ipynb #0b4319f5
 @command
 def train(argv:list):
-    "Train the 360-Adapter: --config cfg.yaml [--resume latest|DIR] [--overwrite] [--offline] [key=value ...] (see 10_training)."
+    ("Train the 360-Adapter: --config cfg.yaml [--resume latest|DIR] [--overwrite] [--offline] [key=value ...] (see "
+     "10_training).")
     from dvd360.training import main as train_main
     return train_main(argv, prog='dvd360 train')
 train.passthrough = True
@@ -307,15 +450,19 @@ def flow(video_dir:str,                  # folder of ERP videos
         ):
     "Motion-condition videos (optical flow as RGB, wrap-around aware) for every video in VIDEO_DIR (resumable)."
     from dvd360.flow import flow_videos, FLOW_ENCODINGS
-    if encoding not in FLOW_ENCODINGS: raise SystemExit(f"dvd360 flow: --encoding {encoding!r}: expected one of {', '.join(FLOW_ENCODINGS)}")
-    if encoding == 'reference' and max_flow is not None: raise SystemExit("dvd360 flow: --max-flow does not apply to --encoding reference (the authors' fixed 25 px)")
+    if encoding not in FLOW_ENCODINGS:
+        raise SystemExit(f"dvd360 flow: --encoding {encoding!r}: expected one of {', '.join(FLOW_ENCODINGS)}")
+    if encoding == 'reference' and max_flow is not None:
+        raise SystemExit("dvd360 flow: --max-flow does not apply to --encoding reference (the authors' fixed 25 px)")
     check_number('flow', 'max_flow', max_flow, above=0.); check_number('flow', 'height', height, minimum=8, multiple=2)
     if not Path(video_dir).is_dir(): raise SystemExit(f"dvd360 flow: no folder {video_dir!r}")
     res = flow_videos(video_dir, out_dir, method=method, max_flow=max_flow, size=(height, 2*height) if height else None,
                       overwrite=overwrite, pattern=pattern, encoding=encoding)
     print(f"{out_dir}: {len(res['written'])} written, {len(res['skipped'])} already there, {len(res['failed'])} failed")
     for name, why in res['failed'].items(): print(f"  failed: {name}: {why}")
-    if res['failed']: raise SystemExit(f"dvd360 flow: {len(res['failed'])} of {sum(map(len, res.values()))} videos failed (listed above)")
+    if res['failed']:
+        raise SystemExit(f"dvd360 flow: {len(res['failed'])} of {sum(map(len, res.values()))} videos failed (listed "
+                         f"above)")
     return res
 
 @command
@@ -323,30 +470,36 @@ def synth(out_dir:str,                   # dataset folder to write (WEB360 layou
           videos:int=8,                  # number of clips
           frames:int=32,                 # frames per clip
           height:int=128,                # frame height (width = 2·height)
-          seed:int=0,
-          flow:str='gt',                 # 'gt' (renderer's ground truth) or an estimator name ('dis', …)
+          seed:int=0, flow:str='gt',                 # 'gt' (renderer's ground truth) or an estimator name ('dis', …)
           overwrite:store_true=False,    # replace a dataset already in OUT_DIR (default: resume it, never shrink it)
          ):
     "A synthetic WEB360 dataset (procedural panorama scenes, known motion) to try training without downloads."
-    for f, v, kw in (('videos', videos, dict(minimum=1)), ('frames', frames, dict(minimum=2)), ('height', height, dict(minimum=8, multiple=8))):
+    for f, v, kw in (('videos', videos, dict(minimum=1)), ('frames', frames, dict(minimum=2)), ('height', height,
+                                                                                                dict(minimum=8,
+                                                                                                     multiple=8))):
         check_number('synth', f, v, **kw)
     from dvd360.data import make_synthetic_web360
-    root = make_synthetic_web360(out_dir, n_videos=videos, num_frames=frames, size=(height, 2*height), seed=seed, flow=flow, overwrite=overwrite)
+    root = make_synthetic_web360(out_dir, n_videos=videos, num_frames=frames, size=(height, 2*height), seed=seed,
+                                 flow=flow, overwrite=overwrite)
     print(f"{root}: {videos} clips of {frames} frames at {height}×{2*height}")
     return root
 
 # %% ../nbs/13_cli.ipynb #75256b26
 @command
 def world_train(argv:list):
-    "Train the world model from nothing: OUT [--stages vae,base,adapter] [--n-perspective N] [--n-erp N] [key=value ...]."
+    ("Train the world model from nothing: OUT [--stages vae,base,adapter] [--n-perspective N] [--n-erp N] [key=value "
+     "...].")
     import argparse
-    p = argparse.ArgumentParser(prog='dvd360 world-train', description="Grow the small world model (12_world): data, VAE, base, 360-Adapter.")
+    p = argparse.ArgumentParser(prog='dvd360 world-train', description="Grow the small world model (12_world): data, "
+                                                                       "VAE, base, 360-Adapter.")
     p.add_argument('out', help="run folder (data, latents, one folder per stage, model/); rerun to resume")
-    p.add_argument('--stages', default='vae,base,adapter', help="comma-separated stages: vae, base, adapter, adapter-no-latitude, adapter-no-temporal")
+    p.add_argument('--stages', default='vae,base,adapter', help="comma-separated stages: vae, base, adapter, "
+                                                                "adapter-no-latitude, adapter-no-temporal")
     p.add_argument('--n-perspective', type=int, default=800, help="pinhole training clips (base)")
     p.add_argument('--n-erp', type=int, default=480, help="panorama training clips (adapter)")
     p.add_argument('--vae-from', default=None, help="start from this trained world VAE folder (skips the vae stage)")
-    p.add_argument('overrides', nargs='*', metavar='key=value', help="TrainConfig overrides for every stage, e.g. max_steps=2")
+    p.add_argument('overrides', nargs='*', metavar='key=value',
+                   help="TrainConfig overrides for every stage, e.g. max_steps=2")
     a = p.parse_args(argv)
     import yaml
     from dvd360.world import train_world, STAGES
@@ -370,23 +523,14 @@ def world_eval(run:str,                 # a `world-train` run folder (its test s
                reuse:store_true=False,  # keep rows already measured in OUT with the same seeds (sample only new variants)
               ):
     "The paper's Table 1 and Fig. 8 ablations on the world model: metrics per variant with 95 % intervals."
-    from dvd360.world import make_world_dataset, evaluate_world
-    run = Path(run); test = run/'test'
-    make_world_dataset(test, n_perspective=seeds, n_erp=2*seeds, split='test')
-    if not (test/'flows'/'done').is_file():
-        flow(str(test/'videos'), str(test/'flows')); (test/'flows'/'done').write_text('ok\n')
-    from dvd360.world import flow_use, motion_budget, VARIANTS
-    out = Path(out or run/'eval'); mp = Path(model or run/'model')
-    res = evaluate_world(mp, test, n=seeds, out_dir=out, reuse=reuse)
+    check_number('world-eval', 'seeds', seeds, minimum=2)
+    from dvd360.world import evaluate_run
+    res = evaluate_run(run, model, seeds, out, reuse)
     print(res['markdown'])
-    fu = {}                                    # does each trained adapter read its flow? (x₀ error with true vs opposite flow)
-    for name, v in VARIANTS.items():
-        a = v['adapter']
-        if a is not None and a not in fu and (mp/a/'config.json').is_file():
-            fu[a] = flow_use(mp, a, test, n=seeds)['rows']; print(f"flow use of {a}:", {t: round(r['opposite flow']/r['true flow'] - 1, 4) for t, r in fu[a].items()})
-    (out/'flow_use.json').write_text(json.dumps(fu, indent=1))
-    mb = motion_budget(mp, test, n=seeds); print('motion budget of the latents:', mb)   # how much of the target motion explains
-    (out/'motion_budget.json').write_text(json.dumps(mb, indent=1))
+    for a, rows in res['flow_use'].items():
+        print(f"flow use of {a} (opposite flow's x₀ error / true flow's − 1):",
+              {t: round(r['opposite flow']/r['true flow'] - 1, 4) for t, r in rows.items()})
+    print('motion budget of the latents:', res['motion_budget'])
     return res
 
 @command
@@ -418,9 +562,11 @@ def view(video:str,                      # ERP video file (mp4, gif, webm, …),
          pitch:float=0.,                 # initial view latitude, degrees (positive: up)
          no_autoplay:store_true=False,   # wait for play instead of starting at once
         ):
-    "A self-contained HTML 360° player of an ERP video (one file, no network): drag/keys to look, wheel/+/− to zoom, space to play."
+    ("A self-contained HTML 360° player of an ERP video (one file, no network): drag/keys to look, wheel/+/− to "
+     "zoom, space to play.")
     from dvd360.export import view_html
-    page = view_html(video, html, fps=fps, num_frames=frames, max_height=max_height, max_bytes=max_kb*1024 if max_kb else None,
+    page = view_html(video, html, fps=fps, num_frames=frames, max_height=max_height,
+                     max_bytes=max_kb*1024 if max_kb else None,
                      format='png' if png else 'jpeg', quality=quality, size=(view_height, view_width), fov=fov, yaw=yaw,
                      pitch=pitch, autoplay=not no_autoplay)
     print(f"{page}: {page.stat().st_size/1024:.0f} KiB, a 360° player that opens offline in any browser")
@@ -440,8 +586,10 @@ def caption(video_dir:str,                      # folder of ERP videos (mp4 …)
     "360 Text Fusion captions of every video in VIDEO_DIR into a WEB360 CSV (resumable)."
     from dvd360.textfusion import caption_videos
     kw = {k: v for k, v in dict(model=llm, base_url=base_url).items() if v is not None}
-    if summariser == 'merge' and kw: raise SystemExit("dvd360 caption: --llm/--base-url need --summariser openai or local")
-    if summariser == 'local' and not llm: raise SystemExit("dvd360 caption: --summariser local needs --llm (a hub id or a folder with a causal LM)")
+    if summariser == 'merge' and kw:
+        raise SystemExit("dvd360 caption: --llm/--base-url need --summariser openai or local")
+    if summariser == 'local' and not llm:
+        raise SystemExit("dvd360 caption: --summariser local needs --llm (a hub id or a folder with a causal LM)")
     check_number('caption', 'view_size', view_size, minimum=16)
     if not Path(video_dir).is_dir(): raise SystemExit(f"dvd360 caption: no folder {video_dir!r}")
     out = check_output('caption', out)
@@ -449,5 +597,6 @@ def caption(video_dir:str,                      # folder of ERP videos (mp4 …)
                          overwrite=overwrite, summariser_kw=kw or None)
     print(f"{run.csv}: {len(run.captioned)} captioned, {len(run.kept)} already there, {len(run.failed)} failed")
     for vid, why in run.failed.items(): print(f"  failed: {vid}: {why}")
-    if run.failed: raise SystemExit(f"dvd360 caption: {len(run.failed)} videos failed (listed above); rerun to retry them")
+    if run.failed:
+        raise SystemExit(f"dvd360 caption: {len(run.failed)} videos failed (listed above); rerun to retry them")
     return run

@@ -4,16 +4,13 @@
 
 # %% ../nbs/04_data.ipynb #dda533c2
 from __future__ import annotations
-import csv, math, random, warnings
-from collections import Counter
+import csv, random, warnings
 from pathlib import Path
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import Tensor
 from torch.utils.data import Dataset
 import imageio_ffmpeg
-from .geometry import check_erp, roll_longitude
+from .geometry import check_erp
 
 # %% auto #0
 __all__ = ['VideoError', 'video_info', 'read_frames', 'clip_indices', 'random_yaw_columns', 'read_captions', 'Web360Dataset',
@@ -30,7 +27,8 @@ def video_info(path:str|Path)->dict:
     try:
         gen = imageio_ffmpeg.read_frames(str(path))
         meta = next(gen); gen.close()
-    except Exception as e: raise VideoError(f"cannot read video {path}: {str(e).strip().splitlines()[-1] if str(e).strip() else e!r}") from None
+    except Exception as e:
+        raise VideoError(f"cannot read video {path}: {str(e).strip().splitlines()[-1] if str(e).strip() else e!r}") from None
     meta['nframes'] = int(round(meta.get('duration', 0)*meta.get('fps', 0)))
     return meta
 
@@ -52,17 +50,23 @@ def read_frames(path:str|Path,                 # video file
             if want is None or i in want: frames[i] = np.frombuffer(buf, np.uint8).reshape(h, w, 3)
             if last is not None and i >= last: break
         gen.close()
-    except Exception as e: raise VideoError(f"cannot decode video {path}: {str(e).strip().splitlines()[-1] if str(e).strip() else e!r}") from None
+    except Exception as e:
+        raise VideoError(f"cannot decode video {path}: {str(e).strip().splitlines()[-1] if str(e).strip() else e!r}") from None
     if want is None: want = sorted(frames)
     missing = [i for i in want if i not in frames]
-    if missing or not frames: raise VideoError(f"video {path} is too short: has {len(frames) if not want else (max(frames)+1 if frames else 0)} frames, needs frame {missing[0] if missing else 0}")
+    if missing or not frames:
+        raise VideoError(f"video {path} is too short: has "
+                         f"{len(frames) if not want else (max(frames)+1 if frames else 0)} frames, needs frame "
+                         f"{missing[0] if missing else 0}")
     return np.stack([frames[i] for i in want])
 
 # %% ../nbs/04_data.ipynb #12e422a4
-def clip_indices(n_available:int, num_frames:int=16, stride:int=4, start:int|None=None, rng:random.Random|None=None)->list[int]:
+def clip_indices(n_available:int, num_frames:int=16, stride:int=4, start:int|None=None,
+                 rng:random.Random|None=None)->list[int]:
     "Frame indices of a clip: `num_frames` frames `stride` apart, at `start` or a random valid start."
     span = (num_frames - 1)*stride + 1
-    if n_available < span: raise VideoError(f"clip needs {span} frames ({num_frames} at stride {stride}), video has {n_available}")
+    if n_available < span:
+        raise VideoError(f"clip needs {span} frames ({num_frames} at stride {stride}), video has {n_available}")
     if start is None: start = (rng or random).randint(0, n_available - span)
     return list(range(start, start + span, stride))
 
@@ -73,7 +77,9 @@ def random_yaw_columns(width:int, step:int=8, rng:random.Random|None=None)->int:
 # %% ../nbs/04_data.ipynb #9a5ea564
 def _find_csv(root:Path)->Path:
     cands = sorted(root.glob('*.csv'))
-    if len(cands) != 1: raise FileNotFoundError(f"expected one CSV (videoid, name) in {root}, found {[c.name for c in cands]}; pass csv_path=")
+    if len(cands) != 1:
+        raise FileNotFoundError(f"expected one CSV (videoid, name) in {root}, found {[c.name for c in cands]}; pass "
+                                f"csv_path=")
     return cands[0]
 
 def read_captions(csv_path:str|Path, id_col:str='videoid', caption_col:str='name')->list[dict]:
@@ -121,7 +127,8 @@ class Web360Dataset(Dataset):
         if path not in self._lengths:
             info = video_info(path)
             w, h = info['size']
-            if not self.allow_any_aspect and w != 2*h: raise VideoError(f"{path} is {h}×{w}, expected an ERP video with width = 2·height")
+            if not self.allow_any_aspect and w != 2*h:
+                raise VideoError(f"{path} is {h}×{w}, expected an ERP video with width = 2·height")
             self._lengths[path] = info['nframes']
         return self._lengths[path]
 
@@ -139,23 +146,28 @@ class Web360Dataset(Dataset):
             if not lp.is_file(): raise VideoError(f"cached latents not found: {lp} (run cache_latents)")
             t = load_file(str(lp)); lat = t['latents']                          # (c, f, h, w)
             if 'frames' in t:                                                  # every frame cached: any clip start
-                idxs = clip_indices(len(t['frames']), self.num_frames, self.stride, start=None if self.random_start else 0, rng=rng)
+                idxs = clip_indices(len(t['frames']), self.num_frames, self.stride,
+                                    start=None if self.random_start else 0, rng=rng)
                 lat = lat[:, idxs]
             else:                                                              # the first clip only
-                if self.random_start: raise ValueError(f"{lp} caches only the first clip of {vid!r}, but random_start=True: cache every "
-                                                       f"frame (cache_latents(..., all_frames=True)) or set random_start=False")
+                if self.random_start:
+                    raise ValueError(f"{lp} caches only the first clip of {vid!r}, but random_start=True: cache every "
+                                                       f"frame (cache_latents(..., all_frames=True)) or set "
+                                                       f"random_start=False")
                 idxs = clip_indices(10**9, self.num_frames, self.stride, start=0)
             out['latents'] = torch.roll(lat, -yaw*lat.shape[-1]//W, dims=-1)
             out['start'] = idxs[0]
         else:
             n = self._length(vpath)
             # ffmpeg's frame-count estimate can be off by one: keep a frame of margin at the end
-            idxs = clip_indices(max(n - 1, 1), self.num_frames, self.stride, start=None if self.random_start else 0, rng=rng)
+            idxs = clip_indices(max(n - 1, 1), self.num_frames, self.stride, start=None if self.random_start else 0,
+                                rng=rng)
             video = torch.from_numpy(read_frames(vpath, idxs, (H, W))).permute(0, 3, 1, 2).float()/127.5 - 1
             out['pixel_values'] = torch.roll(video, -yaw, dims=-1)
             out['start'] = idxs[0]
         if fpath.is_file() or self.require_flow:
-            if not fpath.is_file(): raise VideoError(f"flow video not found: {fpath} (make it with `dvd360 flow`, or require_flow=False)")
+            if not fpath.is_file():
+                raise VideoError(f"flow video not found: {fpath} (make it with `dvd360 flow`, or require_flow=False)")
             flow = torch.from_numpy(read_frames(fpath, idxs, (H, W))).permute(0, 3, 1, 2).float()/255
             out['flow'] = torch.roll(flow, -yaw, dims=-1)
         else: out['flow'] = torch.zeros(self.num_frames, 3, H, W)
@@ -175,16 +187,17 @@ class Web360Dataset(Dataset):
 @torch.no_grad()
 def cache_latents(dataset:Web360Dataset,   # a dataset without latents_dir
                   vae,                       # diffusers AutoencoderKL
-                  out_dir:str|Path,
-                  batch_frames:int=8,        # frames encoded per VAE call
+                  out_dir:str|Path, batch_frames:int=8,        # frames encoded per VAE call
                   overwrite:bool=False,
                   all_frames:bool=False,     # every frame of each video (clips may then start anywhere: `random_start`)
                  )->Path:
-    "Encode each video's first clip (start 0, no yaw) — or all its frames — with the VAE and save `<videoid>.safetensors`."
+    ("Encode each video's first clip (start 0, no yaw) — or all its frames — with the VAE and save "
+     "`<videoid>.safetensors`.")
     from safetensors.torch import save_file
     from tqdm.auto import tqdm
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    plain = Web360Dataset(dataset.root, csv_path=dataset.csv_path, num_frames=dataset.num_frames, stride=dataset.stride, size=dataset.size,
+    plain = Web360Dataset(dataset.root, csv_path=dataset.csv_path, num_frames=dataset.num_frames,
+                          stride=dataset.stride, size=dataset.size,
                           random_start=False, random_yaw=False, require_flow=False, seed=dataset.seed,
                           allow_any_aspect=dataset.allow_any_aspect)
     plain.rows = dataset.rows
@@ -195,7 +208,8 @@ def cache_latents(dataset:Web360Dataset,   # a dataset without latents_dir
         try:
             if all_frames:
                 vpath = plain.video_dir/f"{vid}.mp4"; n = max(plain._length(vpath) - 1, 1)   # a frame of margin, as `load`
-                x = torch.from_numpy(read_frames(vpath, list(range(n)), plain.size)).permute(0, 3, 1, 2).float()/127.5 - 1
+                x = torch.from_numpy(read_frames(vpath, list(range(n)), plain.size)).permute(0, 3, 1,
+                                                                                             2).float()/127.5 - 1
             else: x = plain.load(i)['pixel_values']
         except VideoError as e:
             warnings.warn(f"skipping video {vid!r}: {e}"); dataset.failures[vid] = str(e); continue
@@ -208,11 +222,14 @@ def cache_latents(dataset:Web360Dataset,   # a dataset without latents_dir
 # %% ../nbs/04_data.ipynb #913d7ea4
 def _synthetic_caption(scene, pan:float, step:float)->str:
     "Describe a synthetic scene and its camera motion (pan in degrees/frame, dolly in metres/frame)."
-    things = [f"{len(scene.spheres)} coloured spheres" if scene.spheres else '', f"{len(scene.pillars)} striped pillars" if scene.pillars else '']
+    things = [f"{len(scene.spheres)} coloured spheres" if scene.spheres else '',
+              f"{len(scene.pillars)} striped pillars" if scene.pillars else '']
     motion = [m for m in [("the camera turning right" if pan > 0 else "the camera turning left") if abs(pan) > 0.05 else '',
                           "moving forward" if step > 0 else ''] if m]
     return (f"a 360-degree panorama of a checkered plain with {' and '.join(t for t in things if t) or 'nothing'} "
-            f"under a blue sky with clouds and distant mountains" + (", " + " and ".join(motion) if motion else ", the camera standing still"))
+            f"under a blue sky with clouds and distant mountains" + (", " + " and ".join(motion) if motion else ", "
+                                                                                                                "the "
+                                                                                                                "camera standing still"))
 
 def make_synthetic_web360(root:str|Path,             # output folder (created)
                           n_videos:int=8,            # number of clips
@@ -236,14 +253,17 @@ def make_synthetic_web360(root:str|Path,             # output folder (created)
         have = {r['videoid'] for r in csv.DictReader(open(root/'web360.csv', encoding='utf-8'))}
         want = {f"synth_{seed}_{i:04d}" for i in range(n_videos)}
         if have - want:
-            raise FileExistsError(f"{root} holds a dataset of {len(have)} clips that this run ({n_videos} clips, seed {seed}) would drop "
-                                  f"from web360.csv: choose another folder, or pass overwrite=True (dvd360 synth --overwrite) to replace it")
+            raise FileExistsError(f"{root} holds a dataset of {len(have)} clips that this run ({n_videos} clips, seed "
+                                  f"{seed}) would drop "
+                                  f"from web360.csv: choose another folder, or pass overwrite=True (dvd360 synth "
+                                  f"--overwrite) to replace it")
     (root/'videos').mkdir(parents=True, exist_ok=True); (root/'flows').mkdir(exist_ok=True)
     rng, rows = random.Random(seed), []
     for i in tqdm(range(n_videos), desc='synthetic WEB360'):
         vid = f"synth_{seed}_{i:04d}"
         scene = Scene(seed=rng.randrange(10**6))
-        pan, step, heading = rng.choice([0., rng.uniform(-4, 4)]), rng.choice([0., 0., rng.uniform(0.05, 0.2)]), rng.uniform(0, 360)
+        pan, step, heading = rng.choice([0., rng.uniform(-4, 4)]), rng.choice([0., 0., rng.uniform(0.05,
+                                                                                                   0.2)]), rng.uniform(0, 360)
         if pan == 0 and step == 0: pan = rng.uniform(1, 4)
         rows.append((vid, _synthetic_caption(scene, pan, step)))
         vpath, fpath = root/'videos'/f"{vid}.mp4", root/'flows'/f"{vid}.mp4"

@@ -43,22 +43,30 @@ def to_uint8_frames(video,                       # (f, h, w, 3) or (f, 3, h, w),
     v, from_torch = _as_numpy(video)
     shape = tuple(v.shape)
     if v.ndim == 5:
-        if shape[0] != 1: raise ValueError(f"expected a single video (batch size 1), got batch size {shape[0]} in shape {shape}; write the videos one at a time")
+        if shape[0] != 1:
+            raise ValueError(f"expected a single video (batch size 1), got batch size {shape[0]} in shape {shape}; "
+                             f"write the videos one at a time")
         v = v[0]
-    if v.ndim != 4: raise ValueError(f"expected a video of shape (f, h, w, 3) or (f, 3, h, w), optionally with a leading batch dim of 1, got {shape}")
+    if v.ndim != 4:
+        raise ValueError(f"expected a video of shape (f, h, w, 3) or (f, 3, h, w), optionally with a leading batch "
+                         f"dim of 1, got {shape}")
     last, first = v.shape[-1] == 3, v.shape[1] == 3
     if first and (from_torch or not last): v = v.transpose(0, 2, 3, 1)
     elif not last: raise ValueError(f"expected 3 colour channels in dim 1 or in the last dim, got shape {shape}")
     if 0 in v.shape: raise ValueError(f"expected a non-empty video, got shape {shape}")
     if v.dtype == np.uint8: return np.ascontiguousarray(v)
-    if not np.issubdtype(v.dtype, np.floating): raise TypeError(f"expected a uint8 or floating-point video, got {v.dtype}")
+    if not np.issubdtype(v.dtype, np.floating):
+        raise TypeError(f"expected a uint8 or floating-point video, got {v.dtype}")
     lo, hi = map(float, value_range)
     if not hi > lo: raise ValueError(f"expected value_range (low, high) with low < high, got {value_range}")
-    if not np.isfinite(v).all(): raise ValueError(f"video contains {np.isnan(v).sum()} NaN and {np.isinf(v).sum()} infinite values")
+    if not np.isfinite(v).all():
+        raise ValueError(f"video contains {np.isnan(v).sum()} NaN and {np.isinf(v).sum()} infinite values")
     vmin, vmax, tol = float(v.min()), float(v.max()), 0.1*(hi - lo)
     if vmin < lo - tol or vmax > hi + tol:
-        hint = " (floats in 0–255? pass uint8 or divide by 255)" if vmax > 2 else " (pass value_range=(-1, 1) for videos in [-1, 1])" if vmin < 0 else ""
-        raise ValueError(f"expected float values in value_range=({lo:g}, {hi:g}), got min {vmin:.3g} and max {vmax:.3g}{hint}")
+        hint = " (floats in 0–255? pass uint8 or divide by 255)" if vmax > 2 else (" (pass value_range=(-1, 1) for "
+                                                                                   "videos in [-1, 1])") if vmin < 0 else ""
+        raise ValueError(f"expected float values in value_range=({lo:g}, {hi:g}), got min {vmin:.3g} and max "
+                         f"{vmax:.3g}{hint}")
     x = (v.astype(np.float32) - lo)*(255/(hi - lo))
     return np.ascontiguousarray(np.clip(np.rint(x), 0, 255).astype(np.uint8))
 
@@ -68,11 +76,12 @@ def _temp_path(path:Path, suffix:str)->Path:
     return path.with_name(f".{path.stem}.{uuid.uuid4().hex[:12]}.tmp{suffix}")
 
 def _encode_h264(frames:np.ndarray, path:Path, fps:float, params:list, name:str):
-    "Pipe uint8 frames `(f, h, w, 3)` into imageio-ffmpeg's bundled ffmpeg, encoding H.264/yuv420p; raise if ffmpeg fails."
+    ("Pipe uint8 frames `(f, h, w, 3)` into imageio-ffmpeg's bundled ffmpeg, encoding H.264/yuv420p; raise if ffmpeg "
+     "fails.")
     f, h, w, _ = frames.shape
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), '-y', '-hide_banner', '-loglevel', 'error',
-           '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', f'{w}x{h}', '-r', str(Fraction(fps).limit_denominator(100000)), '-i', '-',
-           '-an', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', *params, str(path)]
+           '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', f'{w}x{h}', '-r', str(Fraction(fps).limit_denominator(100000)),
+           '-i', '-', '-an', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', *params, str(path)]
     with tempfile.TemporaryFile() as log:                   # a file, not a pipe: a chatty ffmpeg cannot block us
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log)
         try:
@@ -96,8 +105,11 @@ def write_mp4(video,                        # (f, h, w, 3) / (f, 3, h, w) (batch
     "Write a video as H.264/yuv420p MP4, atomically; with `spherical`, tagged as a mono equirectangular 360° video."
     frames = to_uint8_frames(video, value_range)
     f, h, w, _ = frames.shape
-    if h % 2 or w % 2: raise ValueError(f"H.264 in yuv420p needs even frame sizes, got {h}×{w}; crop or resize to even sizes")
-    if spherical and w != 2*h: raise ValueError(f"expected an ERP video with width = 2·height for spherical metadata, got {h}×{w} (pass spherical=False for flat videos)")
+    if h % 2 or w % 2:
+        raise ValueError(f"H.264 in yuv420p needs even frame sizes, got {h}×{w}; crop or resize to even sizes")
+    if spherical and w != 2*h:
+        raise ValueError(f"expected an ERP video with width = 2·height for spherical metadata, got {h}×{w} (pass "
+                         f"spherical=False for flat videos)")
     if not fps > 0: raise ValueError(f"expected fps > 0, got {fps}")
     if not 0 <= crf <= 51: raise ValueError(f"expected crf in [0, 51], got {crf}")
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -128,7 +140,8 @@ def read_video(path,                 # a video file ffmpeg can decode (mp4, gif,
         w, h = meta['size']
         frames = [np.frombuffer(b, np.uint8).reshape(h, w, 3) for b in gen]   # one raw buffer per decoded frame
     except (OSError, RuntimeError, StopIteration, KeyError, ValueError) as e:
-        raise ValueError(f"could not decode video {path}: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}") from e
+        raise ValueError(f"could not decode video {path}: "
+                         f"{str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}") from e
     finally: gen.close()
     if not frames: raise ValueError(f"video {path} contains no frames")
     return np.stack(frames[:num_frames])
@@ -140,7 +153,8 @@ BOX_PREFIX_BYTES = {'stsd': 8, **{t: 78 for t in VISUAL_SAMPLE_ENTRIES}}  # fiel
 
 @dataclass(eq=False)
 class Box:
-    "One ISO-BMFF box: a leaf with a payload (`data`, or bytes left in `source`) or a container with `prefix` fields and `children`."
+    ("One ISO-BMFF box: a leaf with a payload (`data`, or bytes left in `source`) or a container with `prefix` "
+     "fields and `children`.")
     type:str                          # four-character code, e.g. 'moov'
     data:bytes|None = None            # leaf payload held in memory
     children:list|None = None         # child boxes (containers only)
@@ -184,7 +198,8 @@ def _parse_boxes(f, start:int, end:int, name:str, source:str)->tuple[list, bytes
         elif size == 0: size = end - pos                   # "extends to the end of the file"
         typ = typ.decode('latin-1')
         if size < hs or pos + size > end:
-            raise ValueError(f"{name}: corrupt box {typ!r} at byte {pos}: size {size} does not fit in its parent (bytes {start}–{end}); truncated, or not an MP4 file?")
+            raise ValueError(f"{name}: corrupt box {typ!r} at byte {pos}: size {size} does not fit in its parent "
+                             f"(bytes {start}–{end}); truncated, or not an MP4 file?")
         box = Box(typ, offset=pos, header_size=hs)
         body, stop = pos + hs, pos + size
         if typ in CONTAINER_BOXES or typ in BOX_PREFIX_BYTES:
@@ -238,7 +253,8 @@ def _chunk_offset_tables(boxes:list, name:str)->list:
             n = struct.unpack('>I', b.data[4:8])[0] if b.data is not None and len(b.data) >= 8 else -1
             width = 4 if b.type == 'stco' else 8
             if n < 0 or len(b.data) < 8 + n*width: raise ValueError(f"{name}: truncated {b.type!r} chunk offset table")
-            tables.append((b, np.frombuffer(b.data, '>u4' if width == 4 else '>u8', count=n, offset=8).astype(np.int64)))
+            tables.append((b, np.frombuffer(b.data, '>u4' if width == 4 else '>u8', count=n,
+                                            offset=8).astype(np.int64)))
     return tables
 
 def _relocate_chunks(boxes:list, name:str):
@@ -314,11 +330,14 @@ PROJECTION_BOXES = {'equi': 'equirectangular', 'cbmp': 'cubemap', 'mshp': 'mesh'
 def spherical_v1_xml(width:int, height:int, software:str='dvd360')->str:
     "Spherical Video V1 RDF/XML for a monoscopic equirectangular video covering the full sphere."
     from xml.sax.saxutils import escape
-    fields = dict(Spherical='true', Stitched='true', StitchingSoftware=escape(software), ProjectionType='equirectangular',
+    fields = dict(Spherical='true', Stitched='true', StitchingSoftware=escape(software),
+                  ProjectionType='equirectangular',
                   CroppedAreaImageWidthPixels=width, CroppedAreaImageHeightPixels=height,
-                  FullPanoWidthPixels=width, FullPanoHeightPixels=height, CroppedAreaLeftPixels=0, CroppedAreaTopPixels=0)
+                  FullPanoWidthPixels=width, FullPanoHeightPixels=height, CroppedAreaLeftPixels=0,
+                  CroppedAreaTopPixels=0)
     body = ''.join(f'<GSpherical:{k}>{v}</GSpherical:{k}>' for k, v in fields.items())
-    return f'<?xml version="1.0"?><rdf:SphericalVideo xmlns:rdf="{_RDF_NS}" xmlns:GSpherical="{_GSPHERICAL_NS}">{body}</rdf:SphericalVideo>'
+    return (f'<?xml version="1.0"?><rdf:SphericalVideo xmlns:rdf="{_RDF_NS}" '
+            f'xmlns:GSpherical="{_GSPHERICAL_NS}">{body}</rdf:SphericalVideo>')
 
 def _full_box(typ:str, payload:bytes, version:int=0, flags:int=0)->Box:
     "A new full box: version byte + 24-bit flags, then `payload`."
@@ -336,11 +355,13 @@ def _is_v1_box(b:Box)->bool: return b.type == 'uuid' and b.data is not None and 
 
 def _video_track(boxes:list, name:str)->Box:
     "The `trak` box of the first video track."
-    if any(b.type == 'moof' for b in boxes): raise ValueError(f"{name}: fragmented MP4 files (moof boxes) are not supported")
+    if any(b.type == 'moof' for b in boxes):
+        raise ValueError(f"{name}: fragmented MP4 files (moof boxes) are not supported")
     moovs = [b for b in boxes if b.type == 'moov']
     if len(moovs) != 1: raise ValueError(f"{name}: expected one 'moov' box, found {len(moovs)} (not an MP4 file?)")
     for trak in find_boxes(moovs, 'moov/trak'):
-        if any(h.data is not None and h.data[8:12] == b'vide' for h in find_boxes([trak], 'trak/mdia/hdlr')): return trak
+        if any(h.data is not None and h.data[8:12] == b'vide' for h in find_boxes([trak], 'trak/mdia/hdlr')):
+            return trak
     raise ValueError(f"{name}: no video track")
 
 def _sample_entry(trak:Box, name:str)->Box:
@@ -348,7 +369,8 @@ def _sample_entry(trak:Box, name:str)->Box:
     entries = [e for s in find_boxes([trak], 'trak/mdia/minf/stbl/stsd') for e in s.children]
     for e in entries:
         if e.type in VISUAL_SAMPLE_ENTRIES: return e
-    raise ValueError(f"{name}: unsupported video sample entry {[e.type for e in entries]}; expected one of {sorted(VISUAL_SAMPLE_ENTRIES)}")
+    raise ValueError(f"{name}: unsupported video sample entry {[e.type for e in entries]}; expected one of "
+                     f"{sorted(VISUAL_SAMPLE_ENTRIES)}")
 
 def inject_spherical_metadata(path,              # MP4 file with a video track
                               out=None,          # output file (None: rewrite `path` in place, atomically)
@@ -387,10 +409,12 @@ def parse_spherical_metadata(path)->dict:
     st3d = next((c for c in entry.children if c.type == 'st3d'), None)
     sv3d = next((c for c in entry.children if c.type == 'sv3d'), None)
     if st3d is None and sv3d is None: return {'v1': v1, 'v2': None}
-    v2 = {'stereo_mode': st3d.data[4] if st3d is not None else None, 'metadata_source': None, 'projection': None, 'pose': None, 'bounds': None}
+    v2 = {'stereo_mode': st3d.data[4] if st3d is not None else None, 'metadata_source': None, 'projection': None,
+          'pose': None, 'bounds': None}
     if sv3d is not None:
         for svhd in find_boxes(sv3d.children, 'svhd'): v2['metadata_source'] = svhd.data[4:].split(b'\0')[0].decode()
-        for prhd in find_boxes(sv3d.children, 'proj/prhd'): v2['pose'] = tuple(a/65536 for a in struct.unpack('>3i', prhd.data[4:16]))
+        for prhd in find_boxes(sv3d.children, 'proj/prhd'):
+            v2['pose'] = tuple(a/65536 for a in struct.unpack('>3i', prhd.data[4:16]))
         for p in (c for proj in find_boxes(sv3d.children, 'proj') for c in proj.children if c.type in PROJECTION_BOXES):
             v2['projection'] = PROJECTION_BOXES[p.type]
             if p.type == 'equi': v2['bounds'] = tuple(x/2**32 for x in struct.unpack('>4I', p.data[4:20]))
@@ -424,7 +448,8 @@ def png_bytes(img)->bytes:
     return buf.getvalue()
 
 class PanoramaViewer:
-    "Interactive 360° viewer for an ERP video in Jupyter: yaw/pitch/FoV sliders and a frame scrubber over perspective views."
+    ("Interactive 360° viewer for an ERP video in Jupyter: yaw/pitch/FoV sliders and a frame scrubber over "
+     "perspective views.")
     def __init__(self, video,                     # ERP video (f, h, 2h, 3) / (f, 3, h, 2h) (batch dim 1 allowed), or one frame
                  size:tuple[int,int]=(240, 320),  # (h, w) of the rendered view
                  fov:float=90.,                   # initial horizontal field of view, degrees
@@ -642,7 +667,8 @@ def _image_data_url(frame:np.ndarray, format:str, quality:int)->str:
 def _resize_frames(frames:np.ndarray, height:int)->np.ndarray:
     "ERP frames `(f, h, 2h, 3)` resized to `height`×2·`height` (Lanczos)."
     if frames.shape[1] == height: return frames
-    return np.stack([np.asarray(Image.fromarray(x).resize((2*height, height), Image.Resampling.LANCZOS)) for x in frames])
+    return np.stack([np.asarray(Image.fromarray(x).resize((2*height, height),
+                                                          Image.Resampling.LANCZOS)) for x in frames])
 
 def _player_page(frames:np.ndarray, format:str, quality:int, fps:float, size:tuple, fov:float, yaw:float, pitch:float,
                  autoplay:bool, loop:bool, title:str)->str:
@@ -686,7 +712,8 @@ def player_html(video,                         # ERP video (f, h, 2h, 3) / (f, 3
                 title:str='dvd360 panorama',   # page title
                 value_range:tuple=(0., 1.),    # range of float inputs
                )->str:                         # one self-contained HTML document
-    "A self-contained HTML page that plays an ERP video as gnomonic views (as `erp_to_perspective`), loading nothing from the network."
+    ("A self-contained HTML page that plays an ERP video as gnomonic views (as `erp_to_perspective`), loading "
+     "nothing from the network.")
     if getattr(video, 'ndim', 0) == 3: video = video[None]
     frames = to_uint8_frames(video, value_range)
     f, h, w, _ = frames.shape
@@ -694,8 +721,10 @@ def player_html(video,                         # ERP video (f, h, 2h, 3) / (f, 3
     if format not in ('jpeg', 'png'): raise ValueError(f"expected format 'jpeg' or 'png', got {format!r}")
     if not 1 <= quality <= 95: raise ValueError(f"expected a JPEG quality in [1, 95], got {quality}")
     if not fps > 0: raise ValueError(f"expected fps > 0, got {fps}")
-    if len(size) != 2 or min(size) < 1: raise ValueError(f"expected a view size (h, w) of positive integers, got {size}")
-    if not FOV_RANGE[0] <= fov <= FOV_RANGE[1]: raise ValueError(f"expected a field of view in [{FOV_RANGE[0]:g}°, {FOV_RANGE[1]:g}°], got {fov}")
+    if len(size) != 2 or min(size) < 1:
+        raise ValueError(f"expected a view size (h, w) of positive integers, got {size}")
+    if not FOV_RANGE[0] <= fov <= FOV_RANGE[1]:
+        raise ValueError(f"expected a field of view in [{FOV_RANGE[0]:g}°, {FOV_RANGE[1]:g}°], got {fov}")
     if max_height is not None and h > max_height: frames = _resize_frames(frames, max(8, int(max_height)))
     page = lambda fr, q: _player_page(fr, format, q, fps, tuple(map(int, size)), fov, yaw, pitch, autoplay, loop, title)
     if max_bytes is None: return page(frames, quality)
@@ -744,7 +773,8 @@ class HTMLPlayer:
         self.size, self.html = tuple(kwargs.get('size', (360, 640))), player_html(video, **kwargs)
     def _repr_html_(self)->str: return iframe_html(self.html, self.size)
     def save(self, path)->Path: return _write_text(self.html, path)
-    def __repr__(self)->str: return f"HTMLPlayer({len(self.html.encode())/1024:.0f} KB page, view {self.size[0]}×{self.size[1]})"
+    def __repr__(self)->str: return (f"HTMLPlayer({len(self.html.encode())/1024:.0f} KB page, view "
+                                     f"{self.size[0]}×{self.size[1]})")
 
 def _video_fps(path)->float|None:
     "The frame rate ffmpeg reports for a video file, or None."
@@ -775,12 +805,16 @@ def show_views(erp_frame,                     # one ERP frame (h, 2h, 3) / (3, h
                figsize:tuple=(8., 1.6),       # figure size, inches
                dpi:int=64)->Figure:           # the figure (already closed in pyplot; display or `savefig` it)
     "Figure of an ERP frame beside its four 90° perspective views (yaw 0/90/180/270, as in 360 Text Fusion)."
-    if getattr(erp_frame, 'ndim', 0) != 3: raise ValueError(f"expected one ERP frame (h, w, 3) or (3, h, w), got shape {tuple(getattr(erp_frame, 'shape', ()))}")
+    if getattr(erp_frame, 'ndim', 0) != 3:
+        raise ValueError(f"expected one ERP frame (h, w, 3) or (3, h, w), got shape "
+                         f"{tuple(getattr(erp_frame, 'shape', ()))}")
     frame = to_uint8_frames(erp_frame[None], value_range)[0]
     h, w, _ = frame.shape
     if w != 2*h: raise ValueError(f"expected an ERP frame with width = 2·height, got {h}×{w}")
     views = four_views(torch.from_numpy(frame).permute(2, 0, 1).float()/255, size=size).clamp(0, 1)   # (4, 3, s, s)
-    fig, axs = plt.subplots(1, 5, figsize=figsize, dpi=dpi, layout='constrained', gridspec_kw={'width_ratios': [2, 1, 1, 1, 1]})
+    fig, axs = plt.subplots(1, 5, figsize=figsize, dpi=dpi, layout='constrained', gridspec_kw={'width_ratios': [2, 1,
+                                                                                                                1, 1,
+                                                                                                                1]})
     plt.close(fig)                            # returned, not shown by pyplot: displays once in a notebook
     axs[0].imshow(frame); axs[0].set_title('ERP', fontsize=9)
     for ax, v, yaw in zip(axs[1:], views, TEXT_FUSION_YAWS):

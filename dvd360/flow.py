@@ -33,7 +33,8 @@ def as_uint8_frames(frames)->np.ndarray:  # uint8 (f, h, w, 3)
         raise ValueError(f"expected RGB frames (f, 3, h, w) or (f, h, w, 3), got shape {tuple(x.shape)}")
     if x.shape[-1] != 3: x = x.transpose(0, 2, 3, 1)
     if x.dtype != np.uint8:
-        if not np.issubdtype(x.dtype, np.floating): raise TypeError(f"expected uint8 or float frames in [0, 1], got {x.dtype}")
+        if not np.issubdtype(x.dtype, np.floating):
+            raise TypeError(f"expected uint8 or float frames in [0, 1], got {x.dtype}")
         x = (np.clip(x, 0, 1)*255 + 0.5).astype(np.uint8)
     return np.ascontiguousarray(x)
 
@@ -61,7 +62,8 @@ def get_estimator(method)->Callable:
     "An estimator by name from `FLOW_ESTIMATORS`, or `method` itself if it is callable."
     if callable(method): return method
     if method not in FLOW_ESTIMATORS:
-        raise ValueError(f"unknown flow method {method!r}: expected one of {sorted(FLOW_ESTIMATORS)} or a callable (frame_a, frame_b) → (h, w, 2)")
+        raise ValueError(f"unknown flow method {method!r}: expected one of {sorted(FLOW_ESTIMATORS)} or a callable "
+                         f"(frame_a, frame_b) → (h, w, 2)")
     return FLOW_ESTIMATORS[method]
 
 # %% ../nbs/03_flow.ipynb #b8ffa618
@@ -100,7 +102,8 @@ def raft_estimator(large:bool=True,    # raft_large (True) or raft_small
     "A `(frame_a, frame_b) → (h, w, 2)` estimator running torchvision's RAFT (optional: needs torchvision)."
     try: from torchvision.models import optical_flow as of
     except ImportError as e:
-        raise ImportError("raft_estimator needs torchvision (`pip install torchvision`), which dvd360 does not depend on; "
+        raise ImportError("raft_estimator needs torchvision (`pip install torchvision`), which dvd360 does not depend "
+                          "on; "
                           "use method='dis' or pass your own (frame_a, frame_b) → (h, w, 2) function") from e
     model = (of.raft_large if large else of.raft_small)(weights=weights).eval().to(device)
     def estimate(a:np.ndarray, b:np.ndarray)->np.ndarray:
@@ -124,7 +127,8 @@ def runnable(files=(),            # local files or folders the cell reads
              cuda:bool=False,     # needs a CUDA GPU
              servers=(),          # 'host:port' addresses that must accept a connection (e.g. an LLM server)
              quiet:bool=False)->bool:
-    "Whether a notebook cell that needs weights, data, a GPU or a server can run here; prints one `skipped: needs …` line when not."
+    ("Whether a notebook cell that needs weights, data, a GPU or a server can run here; prints one `skipped: needs "
+     "…` line when not.")
     import importlib.util, socket
     missing = [f"{f} (no such file)" for f in files if not Path(f).expanduser().exists()]
     missing += [f"{m} (not installed)" for m in modules if importlib.util.find_spec(m) is None]
@@ -148,13 +152,16 @@ def end_point_error(flow:Tensor,      # (..., 2, h, w) estimated flow
 # %% ../nbs/03_flow.ipynb #b5c95897
 MAX_FLOW_FRACTION = 0.02   # default max_flow = 0.02 · width: full colour saturation at 2% of the width per frame
 FLOW_ENCODINGS = {          # motion-condition encodings: name → description (the section "Two encodings" below)
-    'dvd360': "dvd360's: the Middlebury wheel, saturation linear in |flow| up to max_flow (default 2% of the width), zero flow white",
-    'reference': "the authors' (360DVD video2flow.py): better_flow_to_image(alpha=0.1, max_flow=25 px at 1024 columns), "
+    'dvd360': "dvd360's: the Middlebury wheel, saturation linear in |flow| up to max_flow (default 2% of the width), "
+              "zero flow white",
+    'reference': "the authors' (360DVD video2flow.py): better_flow_to_image(alpha=0.1, max_flow=25 px at 1024 "
+                 "columns), "
                  "then 255 − image, channels reversed (OpenCV writes BGR); zero flow black"}
 
 def check_encoding(encoding:str)->str:
     "`encoding` itself when it names one of `FLOW_ENCODINGS`, else a `ValueError`."
-    if encoding not in FLOW_ENCODINGS: raise ValueError(f"unknown flow encoding {encoding!r}: expected one of {sorted(FLOW_ENCODINGS)}")
+    if encoding not in FLOW_ENCODINGS:
+        raise ValueError(f"unknown flow encoding {encoding!r}: expected one of {sorted(FLOW_ENCODINGS)}")
     return encoding
 
 @lru_cache(maxsize=8)
@@ -177,7 +184,8 @@ def _max_flow(flow:Tensor, max_flow)->Tensor:
     w = flow.shape[-1]
     if max_flow is None: max_flow = MAX_FLOW_FRACTION*w
     if isinstance(max_flow, str):
-        if max_flow != 'frame': raise ValueError(f"expected max_flow to be a number (pixels), None or 'frame', got {max_flow!r}")
+        if max_flow != 'frame':
+            raise ValueError(f"expected max_flow to be a number (pixels), None or 'frame', got {max_flow!r}")
         return torch.hypot(flow[..., 0, :, :], flow[..., 1, :, :]).amax((-2, -1), keepdim=True).clamp(min=1e-5)
     if not max_flow > 0: raise ValueError(f"expected max_flow > 0 pixels, got {max_flow}")
     return torch.as_tensor(float(max_flow), dtype=flow.dtype, device=flow.device)
@@ -187,7 +195,8 @@ def flow_to_rgb(flow:Tensor,          # (..., 2, h, w) flow (dx, dy) in pixels
                 encoding:str='dvd360', # 'dvd360' (this function) or 'reference' (the authors', see `reference_flow_to_rgb`)
                )->Tensor:             # (..., 3, h, w) RGB in [0, 1]
     "Render optical flow with the Middlebury colour wheel (direction → hue, magnitude → saturation)."
-    if flow.dim() < 3 or flow.shape[-3] != 2: raise ValueError(f"expected a flow of shape (..., 2, h, w), got {tuple(flow.shape)}")
+    if flow.dim() < 3 or flow.shape[-3] != 2:
+        raise ValueError(f"expected a flow of shape (..., 2, h, w), got {tuple(flow.shape)}")
     if check_encoding(encoding) == 'reference': return _reference_encode(flow, max_flow)
     flow = flow.float() if not flow.is_floating_point() else flow
     m = _max_flow(flow, max_flow)
@@ -217,9 +226,11 @@ def rgb_to_flow(rgb:Tensor,           # (..., 3, h, w) colour-wheel image in [0,
                 encoding:str='dvd360', # the encoding of `rgb`: 'dvd360' or 'reference' (see `reference_rgb_to_flow`)
                )->Tensor:             # (..., 2, h, w) flow in pixels
     "Approximate inverse of `flow_to_rgb` with a fixed `max_flow`: saturation → magnitude, hue → direction."
-    if rgb.dim() < 3 or rgb.shape[-3] != 3: raise ValueError(f"expected RGB of shape (..., 3, h, w), got {tuple(rgb.shape)}")
+    if rgb.dim() < 3 or rgb.shape[-3] != 3:
+        raise ValueError(f"expected RGB of shape (..., 3, h, w), got {tuple(rgb.shape)}")
     if check_encoding(encoding) == 'reference': return _reference_decode(rgb, max_flow)
-    if isinstance(max_flow, str): raise ValueError("rgb_to_flow needs a fixed max_flow (per-frame normalisation cannot be undone)")
+    if isinstance(max_flow, str):
+        raise ValueError("rgb_to_flow needs a fixed max_flow (per-frame normalisation cannot be undone)")
     rgb = rgb.float()/255 if rgb.dtype == torch.uint8 else rgb
     m = MAX_FLOW_FRACTION*rgb.shape[-1] if max_flow is None else float(max_flow)
     c = rgb.movedim(-3, -1)
@@ -240,7 +251,8 @@ def reference_flow_image(flow:np.ndarray,                   # (..., h, w, 2) flo
                          alpha:float=REFERENCE_ALPHA,       # magnitude compression exponent
                          max_flow:float=REFERENCE_MAX_FLOW, # pixels
                         )->np.ndarray:                      # uint8 (..., h, w, 3) RGB, before the authors' inversion
-    "The authors' `better_flow_to_image` + `flow_uv_to_colors` (flow_vis), transcribed with the same numpy ops and dtypes."
+    ("The authors' `better_flow_to_image` + `flow_uv_to_colors` (flow_vis), transcribed with the same numpy ops and "
+     "dtypes.")
     flow = np.asarray(flow, np.float32)
     u, v = flow[..., 0], flow[..., 1]
     rad = np.sqrt(np.square(u) + np.square(v))
@@ -267,7 +279,8 @@ def reference_flow_image(flow:np.ndarray,                   # (..., h, w, 2) flo
 def reference_flow_to_rgb(flow:Tensor,                      # (..., 2, h, w) flow (dx, dy) in pixels
                           max_flow:float=REFERENCE_MAX_FLOW, # the authors' 25 px
                          )->Tensor:                         # uint8 (..., 3, h, w)
-    "The authors' motion condition as their flow videos decode (RGB): `255 − better_flow_to_image(flow)`, channels reversed."
+    ("The authors' motion condition as their flow videos decode (RGB): `255 − better_flow_to_image(flow)`, channels "
+     "reversed.")
     img = reference_flow_image(flow.detach().float().movedim(-3, -1).cpu().numpy(), max_flow=max_flow)
     out = (255 - img)[..., ::-1]                              # inversion, then OpenCV's BGR read back as RGB
     return torch.from_numpy(np.ascontiguousarray(out)).movedim(-1, -3).to(flow.device)
@@ -289,7 +302,8 @@ def reference_rgb_to_flow(rgb:Tensor,                       # (..., 3, h, w) as 
 def _reference_max_flow(max_flow):
     "The 'reference' encoding has no max_flow to choose: refuse one."
     if max_flow is not None:
-        raise ValueError(f"the 'reference' encoding has a fixed max_flow ({REFERENCE_MAX_FLOW:g} px at {REFERENCE_WIDTH} columns); got max_flow={max_flow!r}")
+        raise ValueError(f"the 'reference' encoding has a fixed max_flow ({REFERENCE_MAX_FLOW:g} px at "
+                         f"{REFERENCE_WIDTH} columns); got max_flow={max_flow!r}")
 
 def _reference_encode(flow:Tensor, max_flow)->Tensor:
     "`flow_to_rgb(…, encoding='reference')`: flow measured in pixels of a 1024-column frame, then the authors' colours."
@@ -335,7 +349,8 @@ class VideoFlowError(RuntimeError):
 FLOW_VIDEO_TAG = 'dvd360 flow encoding='    # mp4 `comment` metadata of the flow videos dvd360 writes
 
 def flow_video_params(encoding:str, max_flow=None)->list[str]:
-    "ffmpeg output arguments that record a flow video's `encoding` and a non-default `max_flow` (read back by `flow_video_info`)."
+    ("ffmpeg output arguments that record a flow video's `encoding` and a non-default `max_flow` (read back by "
+     "`flow_video_info`).")
     extra = '' if max_flow is None else f" max_flow={max_flow if isinstance(max_flow, str) else f'{float(max_flow):g}'}"
     return ['-metadata', f'comment={FLOW_VIDEO_TAG}{check_encoding(encoding)}{extra}']
 
@@ -349,15 +364,18 @@ def flow_to_uint8(flow:Tensor,            # (..., 2, h, w) flow in pixels
     return (flow_to_rgb(flow, max_flow).movedim(-3, -1).cpu().numpy()*255 + 0.5).astype(np.uint8)
 
 def flow_video_info(path)->dict:           # {'encoding': 'dvd360' | 'reference' | None, 'max_flow': pixels, 'frame' or None (the default)}
-    "How a flow video was written: a `<name>.json` sidecar's `encoding`/`max_flow`, else the mp4's comment tag; None where unknown."
+    ("How a flow video was written: a `<name>.json` sidecar's `encoding`/`max_flow`, else the mp4's comment tag; "
+     "None where unknown.")
     import json, re, subprocess
     p = Path(path)
     if not p.is_file(): raise FileNotFoundError(f"no flow video at {str(p)!r}")
     side = p.with_suffix('.json')
     if side.is_file():
         d = json.loads(side.read_text())
-        if d.get('encoding') is not None: return dict(encoding=check_encoding(d['encoding']), max_flow=d.get('max_flow'))
-    res = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), '-hide_banner', '-i', str(p)], capture_output=True, text=True)
+        if d.get('encoding') is not None:
+            return dict(encoding=check_encoding(d['encoding']), max_flow=d.get('max_flow'))
+    res = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), '-hide_banner', '-i', str(p)], capture_output=True,
+                         text=True)
     m = re.search(r'^\s*comment\s*:\s*' + re.escape(FLOW_VIDEO_TAG) + r'(\w+)(?: max_flow=(\S+))?', res.stderr, re.M)
     if not m or m[1] not in FLOW_ENCODINGS: return dict(encoding=None, max_flow=None)
     return dict(encoding=m[1], max_flow=None if m[2] is None else m[2] if m[2] == 'frame' else float(m[2]))
@@ -370,14 +388,17 @@ def to_default_max_flow(rgb:Tensor,      # (..., 3, h, w) frames of a 'dvd360' f
                         max_flow,        # the fixed max_flow it was written with (pixels at `width` columns)
                         width:int,       # columns of the video it was written at
                        )->Tensor:        # (..., 3, h, w) in [0, 1]: as if written with the default max_flow
-    "Re-encode dvd360 flow frames written with a fixed `max_flow` to the default saturation (2% of the width) that adapters are trained on."
+    ("Re-encode dvd360 flow frames written with a fixed `max_flow` to the default saturation (2% of the width) that "
+     "adapters are trained on.")
     if isinstance(max_flow, str):
-        raise ValueError(f"a flow video normalised per frame (max_flow={max_flow!r}) has lost its magnitudes and cannot be a motion "
+        raise ValueError(f"a flow video normalised per frame (max_flow={max_flow!r}) has lost its magnitudes and "
+                         f"cannot be a motion "
                          f"condition: write it again with a fixed or the default max_flow")
     return flow_to_rgb(rgb_to_flow(rgb, max_flow), MAX_FLOW_FRACTION*width)
 
 def _flow_video(src:Path, dst:Path, est:Callable, max_flow, pad:int|None, size, quality:int, encoding:str='dvd360'):
-    "Stream one video's frames, write its RGB flow video to `dst` (the caller renames it into place); tags the encoding."
+    ("Stream one video's frames, write its RGB flow video to `dst` (the caller renames it into place); tags the "
+     "encoding.")
     params = ['-vf', f'scale={size[1]}:{size[0]}:flags=area'] if size else None
     log = logging.getLogger('imageio_ffmpeg'); level = log.level
     if size: log.setLevel(logging.ERROR)                      # we asked for the resize: no "size differs" warning
@@ -403,7 +424,8 @@ def _flow_video(src:Path, dst:Path, est:Callable, max_flow, pad:int|None, size, 
                     writer.send(None)
                 writer.send(np.ascontiguousarray(last)); n += 1
             prev = cur
-        if last is None: raise VideoFlowError(f"video {src} has {0 if prev is None else 1} frame(s): a flow video needs at least 2")
+        if last is None:
+            raise VideoFlowError(f"video {src} has {0 if prev is None else 1} frame(s): a flow video needs at least 2")
         writer.send(np.ascontiguousarray(last)); n += 1       # repeat the last flow: as many frames as the video
     except VideoFlowError: raise
     except Exception as e: raise VideoFlowError(f"cannot decode video {src}: {_last_line(e)}") from None
@@ -434,14 +456,16 @@ def flow_videos(video_dir,                # folder with panorama videos (*.mp4)
     video_dir, out_dir = Path(video_dir), Path(out_dir)
     if not video_dir.is_dir(): raise FileNotFoundError(f"video folder not found: {video_dir}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    if video_dir.resolve() == out_dir.resolve(): raise ValueError(f"out_dir must differ from video_dir ({video_dir}): flow videos have the same names")
+    if video_dir.resolve() == out_dir.resolve():
+        raise ValueError(f"out_dir must differ from video_dir ({video_dir}): flow videos have the same names")
     est = get_estimator(method)
     summary = dict(written=[], skipped=[], failed={})
     for src in tqdm(sorted(video_dir.glob(pattern)), desc='flow videos', disable=not progress):
         dst = out_dir/src.name
         if dst.is_file() and dst.stat().st_size > 0 and not overwrite:      # a zero-byte file is not a finished video
             if (old := flow_video_encoding(dst)) != encoding:
-                warnings.warn(f"{dst} exists with encoding {old or 'unknown'}, not {encoding}: kept; pass overwrite=True to rewrite it")
+                warnings.warn(f"{dst} exists with encoding {old or 'unknown'}, not {encoding}: kept; pass "
+                              f"overwrite=True to rewrite it")
             summary['skipped'].append(src.name); continue
         tmp = out_dir/f".{src.stem}.partial{src.suffix}"
         try:

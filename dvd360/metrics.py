@@ -15,10 +15,10 @@ from torch import Tensor
 from einops import rearrange
 from tqdm.auto import tqdm
 from .geometry import check_erp
-from .projection import four_views, erp_to_perspective, erp_to_cubemap, CUBE_FACES
-from .flow import estimate_flow, rgb_to_flow, flow_to_rgb, end_point_error, MAX_FLOW_FRACTION
+from .projection import four_views, erp_to_cubemap, CUBE_FACES
+from .flow import estimate_flow, rgb_to_flow, end_point_error, MAX_FLOW_FRACTION
 from .data import read_frames, VideoError
-from .textfusion import load_pretrained, ModelNotAvailableError, default_device, list_videos, write_csv_atomic, VIDEO_EXTENSIONS
+from .textfusion import load_pretrained, default_device, list_videos, write_csv_atomic, VIDEO_EXTENSIONS
 
 # %% auto #0
 __all__ = ['RANGE_TOLERANCE', 'CLIP_MODEL', 'FACE_WEIGHTS', 'FACE_METRICS', 'METRICS', 'ID_COLUMNS', 'PROMPT_COLUMNS',
@@ -35,19 +35,23 @@ def as_videos(video,                # (f, 3, h, w) / (b, f, 3, h, w), float in [
              )->tuple[Tensor,bool]: # float (b, f, 3, h, w) in [0, 1], and whether a batch was given
     "Check a video or batch of videos and return it as float `(b, f, 3, h, w)` in [0, 1]."
     if isinstance(video, np.ndarray): video = torch.from_numpy(np.ascontiguousarray(video))
-    if not isinstance(video, Tensor): raise TypeError(f"expected the {name} as a tensor (f, 3, h, w) or (b, f, 3, h, w), got {type(video).__name__}")
+    if not isinstance(video, Tensor):
+        raise TypeError(f"expected the {name} as a tensor (f, 3, h, w) or (b, f, 3, h, w), got {type(video).__name__}")
     if video.dim() not in (4, 5) or video.shape[-3] != 3:
         hint = " (channels last? permute to (f, 3, h, w))" if video.dim() in (4, 5) and video.shape[-1] == 3 else ""
         raise ValueError(f"expected the {name} of shape (f, 3, h, w) or (b, f, 3, h, w), got {tuple(video.shape)}{hint}")
-    if video.shape[-1] < 2 or video.shape[-2] < 1 or video.shape[-4] < 1: raise ValueError(f"the {name} is empty or too narrow: {tuple(video.shape)}")
+    if video.shape[-1] < 2 or video.shape[-2] < 1 or video.shape[-4] < 1:
+        raise ValueError(f"the {name} is empty or too narrow: {tuple(video.shape)}")
     if video.dtype == torch.uint8: video = video.float()/255
-    elif not video.is_floating_point(): raise TypeError(f"expected a float {name} in [0, 1] or uint8, got {video.dtype}")
+    elif not video.is_floating_point():
+        raise TypeError(f"expected a float {name} in [0, 1] or uint8, got {video.dtype}")
     else:
         if video.dtype in (torch.float16, torch.bfloat16): video = video.float()
         if not torch.isfinite(video).all(): raise ValueError(f"the {name} contains NaN or infinite values")
         lo, hi = video.amin().item(), video.amax().item()
         if lo < -RANGE_TOLERANCE or hi > 1 + RANGE_TOLERANCE:
-            raise ValueError(f"expected {name} values in [0, 1], got [{lo:.3g}, {hi:.3g}] (rescale a [−1, 1] video with (x + 1)/2)")
+            raise ValueError(f"expected {name} values in [0, 1], got [{lo:.3g}, {hi:.3g}] (rescale a [−1, 1] video "
+                             f"with (x + 1)/2)")
         video = video.clamp(0, 1)
     batched = video.dim() == 5
     return (video if batched else video[None]), batched
@@ -100,10 +104,13 @@ class ClipEmbedder:
             dev = torch.device(device) if device is not None else default_device()
             dtype = dtype or (torch.float16 if dev.type == 'cuda' else torch.float32)
             model = load_pretrained(CLIPModel, model, 'CLIP model', local_files_only).to(dev, dtype)
-            if processor is None: processor = load_pretrained(CLIPProcessor, self.name, 'CLIP processor', local_files_only)
+            if processor is None:
+                processor = load_pretrained(CLIPProcessor, self.name, 'CLIP processor', local_files_only)
         else:
-            if not hasattr(model, 'get_image_features'): raise TypeError(f"expected a CLIP model (hub id, folder or CLIPModel), got {type(model).__name__}")
-            if processor is None: raise ValueError("a CLIP model object needs its processor: ClipEmbedder(model, processor)")
+            if not hasattr(model, 'get_image_features'):
+                raise TypeError(f"expected a CLIP model (hub id, folder or CLIPModel), got {type(model).__name__}")
+            if processor is None:
+                raise ValueError("a CLIP model object needs its processor: ClipEmbedder(model, processor)")
             self.name = getattr(model, 'name_or_path', '') or type(model).__name__
             if device is not None or dtype is not None: model = model.to(device=device, dtype=dtype)
         if not hasattr(processor, 'tokenizer') or not hasattr(processor, 'image_processor'):
@@ -128,7 +135,8 @@ class ClipEmbedder:
         x = (images.detach().float().clamp(0, 1)*255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
         out = []
         for i in range(0, len(x), self.batch_size):
-            px = self.processor.image_processor(images=list(x[i:i + self.batch_size]), return_tensors='pt')['pixel_values']
+            px = self.processor.image_processor(images=list(x[i:i + self.batch_size]),
+                                                return_tensors='pt')['pixel_values']
             out.append(_embeds(self.model.get_image_features(pixel_values=px.to(self.device, self.dtype))).float())
         e = torch.cat(out)
         return e/e.norm(dim=-1, keepdim=True)
@@ -140,13 +148,15 @@ class ClipEmbedder:
         n_ctx = min(tok.model_max_length, self.model.config.text_config.max_position_embeddings)
         out = []
         for i in range(0, len(texts), self.batch_size):
-            t = tok(list(texts[i:i + self.batch_size]), padding=True, truncation=True, max_length=n_ctx, return_tensors='pt')
+            t = tok(list(texts[i:i + self.batch_size]), padding=True, truncation=True, max_length=n_ctx,
+                    return_tensors='pt')
             out.append(_embeds(self.model.get_text_features(input_ids=t['input_ids'].to(self.device),
                                                             attention_mask=t['attention_mask'].to(self.device))).float())
         e = torch.cat(out)
         return e/e.norm(dim=-1, keepdim=True)
 
-    def __repr__(self): return f"ClipEmbedder({self.name!r}, device={self.device}, dtype={self.dtype}, image_size={self.image_size})"
+    def __repr__(self): return (f"ClipEmbedder({self.name!r}, device={self.device}, dtype={self.dtype}, "
+                                f"image_size={self.image_size})")
 
 def load_clip(model=CLIP_MODEL,   # a `ClipEmbedder`, (CLIPModel, CLIPProcessor), hub id or folder
               **kwargs)->ClipEmbedder:
@@ -177,9 +187,12 @@ def save_tiny_clip(folder:str|Path,   # output folder (created)
     (folder/'vocab.json').write_text(json.dumps({t: i for i, t in enumerate(vocab)}))
     (folder/'merges.txt').write_text('#version: 0.2\n' + '\n'.join(merges) + '\n')
     tok = CLIPTokenizer(str(folder/'vocab.json'), str(folder/'merges.txt'))
-    proc = CLIPProcessor(image_processor=ImageProcessor(size={'shortest_edge': 32}, crop_size={'height': 32, 'width': 32}), tokenizer=tok)
+    proc = CLIPProcessor(image_processor=ImageProcessor(size={'shortest_edge': 32}, crop_size={'height': 32,
+                                                                                               'width': 32}),
+                                                                                               tokenizer=tok)
     tower = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2)
-    cfg = CLIPConfig(text_config=dict(vocab_size=len(vocab), max_position_embeddings=77, bos_token_id=0, eos_token_id=1, pad_token_id=1, **tower),
+    cfg = CLIPConfig(text_config=dict(vocab_size=len(vocab), max_position_embeddings=77, bos_token_id=0,
+                                      eos_token_id=1, pad_token_id=1, **tower),
                      vision_config=dict(image_size=32, patch_size=8, **tower), projection_dim=16)
     with torch.random.fork_rng(devices=[]):            # seeded weights, global RNG untouched
         torch.manual_seed(seed)
@@ -221,7 +234,8 @@ _LUMA = (0.299, 0.587, 0.114)
 
 def laplacian_sharpness(images:Tensor,   # (..., 3, h, w) float in [0, 1]
                        )->Tensor:        # (...,) variance of the luma's Laplacian on the 0–255 scale
-    "Variance of the 4-neighbour Laplacian of 8-bit-scale luma (OpenCV's `Laplacian(…, CV_64F).var()`, reflect-101 border)."
+    ("Variance of the 4-neighbour Laplacian of 8-bit-scale luma (OpenCV's `Laplacian(…, CV_64F).var()`, reflect-101 "
+     "border).")
     x = images.reshape(-1, *images.shape[-3:])
     y = torch.einsum('nchw,c->nhw', x, torch.tensor(_LUMA, dtype=x.dtype, device=x.device))[:, None]*255
     k = torch.tensor([[0., 1., 0.], [1., -4., 1.], [0., 1., 0.]], dtype=x.dtype, device=x.device)
@@ -250,17 +264,22 @@ def cubemap_quality(video,                          # (f, 3, h, w) / (b, f, 3, h
     v, batched = as_videos(video)
     h, w = v.shape[-2:]; check_erp(h, w)
     wt = torch.as_tensor(weights, dtype=torch.float32)
-    if wt.shape != (6,) or (wt < 0).any() or wt.sum() <= 0: raise ValueError(f"expected 6 non-negative face weights ({', '.join(CUBE_FACES)}), got {weights}")
+    if wt.shape != (6,) or (wt < 0).any() or wt.sum() <= 0:
+        raise ValueError(f"expected 6 non-negative face weights ({', '.join(CUBE_FACES)}), got {weights}")
     x = v[:, frame_sample(v.shape[1], num_frames)]
     if isinstance(per_face_metric, str) and per_face_metric == 'clip':
-        if clip is None or prompts is None: raise ValueError("per_face_metric='clip' needs a CLIP model (clip=) and prompts")
+        if clip is None or prompts is None:
+            raise ValueError("per_face_metric='clip' needs a CLIP model (clip=) and prompts")
         emb = load_clip(clip)
         faces = erp_to_cubemap(x, face_size or emb.image_size)                   # (b, n, 6, 3, s, s)
-        img = rearrange(emb.embed_images(rearrange(faces, 'b n f c h w -> (b n f) c h w')), '(b n f) d -> b n f d', b=len(v), f=6)
-        q = (100*torch.einsum('bnfd,bd->bnf', img, emb.embed_texts(_prompts(prompts, len(v))).to(img))).mean(1).clamp_min(0)
+        img = rearrange(emb.embed_images(rearrange(faces, 'b n f c h w -> (b n f) c h w')), '(b n f) d -> b n f d',
+                        b=len(v), f=6)
+        q = (100*torch.einsum('bnfd,bd->bnf', img, emb.embed_texts(_prompts(prompts,
+                                                                            len(v))).to(img))).mean(1).clamp_min(0)
     else:
         if isinstance(per_face_metric, str) and per_face_metric not in FACE_METRICS:
-            raise ValueError(f"unknown per_face_metric {per_face_metric!r}: expected one of {[*FACE_METRICS, 'clip']} or a callable")
+            raise ValueError(f"unknown per_face_metric {per_face_metric!r}: expected one of {[*FACE_METRICS, 'clip']} "
+                             f"or a callable")
         fn = FACE_METRICS.get(per_face_metric, per_face_metric) if isinstance(per_face_metric, str) else per_face_metric
         faces = erp_to_cubemap(x, face_size or h//2).clamp(0, 1)               # (b, n, 6, 3, s, s)
         q = torch.as_tensor(fn(faces.flatten(0, 2))).reshape(faces.shape[:3]).float().mean(1)
@@ -279,7 +298,8 @@ def temporal_consistency(video,           # (f, 3, h, w) / (b, f, 3, h, w), f �
     check_erp(*v.shape[-2:])
     clip = load_clip(model)
     views = four_views(v, size=view_size or clip.image_size)                       # (b, f, 4, 3, s, s)
-    e = rearrange(clip.embed_images(rearrange(views, 'b f v c h w -> (b f v) c h w')), '(b f v) d -> b f v d', b=len(v), v=4)
+    e = rearrange(clip.embed_images(rearrange(views, 'b f v c h w -> (b f v) c h w')), '(b f v) d -> b f v d',
+                  b=len(v), v=4)
     return _unbatch((e[:, 1:]*e[:, :-1]).sum(-1).mean((1, 2)).clamp(max=1), batched)
 
 # %% ../nbs/11_metrics.ipynb #aa721c1c
@@ -291,8 +311,10 @@ def condition_flow(condition,                 # RGB flow video (n, 3, h', w') in
     "A motion condition (RGB flow video or raw flow) as `n` flow fields at the video's resolution."
     c = torch.from_numpy(np.ascontiguousarray(condition)) if isinstance(condition, np.ndarray) else condition
     if not isinstance(c, Tensor) or c.dim() != 4 or c.shape[1] not in (2, 3):
-        raise ValueError(f"expected a condition RGB video (n, 3, h, w) or flow (n, 2, h, w), got {getattr(c, 'shape', type(c).__name__)}")
-    if c.shape[0] < n: raise ValueError(f"the condition has {c.shape[0]} frames, the video needs {n} flow fields (frames − 1)")
+        raise ValueError(f"expected a condition RGB video (n, 3, h, w) or flow (n, 2, h, w), got "
+                         f"{getattr(c, 'shape', type(c).__name__)}")
+    if c.shape[0] < n:
+        raise ValueError(f"the condition has {c.shape[0]} frames, the video needs {n} flow fields (frames − 1)")
     c = c[:n]
     if c.shape[1] == 3:
         if c.is_floating_point() and (c.amin() < -RANGE_TOLERANCE or c.amax() > 1 + RANGE_TOLERANCE):
@@ -328,7 +350,8 @@ def flow_agreement(video,                 # (f, 3, h, w) / (b, f, 3, h, w) ERP v
     for i in range(b):                                   # one video at a time: the estimator is per frame pair
         est = (estimate_flow(v[i], method, pad) if flow is None else flow).float().to(v.device)
         c = condition_flow(conds[i], (h, w), f - 1, max_flow).to(v.device)*scale
-        if est.shape != c.shape: raise ValueError(f"expected the video's flow of shape {tuple(c.shape)}, got {tuple(est.shape)}")
+        if est.shape != c.shape:
+            raise ValueError(f"expected the video's flow of shape {tuple(c.shape)}, got {tuple(est.shape)}")
         mag_c, mag_e = c.norm(dim=1), est.norm(dim=1)
         moving = mag_c > thr
         cos = (est*c).sum(1)/(mag_c*mag_e).clamp_min(1e-12)
@@ -362,12 +385,14 @@ def load_video(video,                          # path to a video file, or a tens
         try: video = torch.from_numpy(read_frames(video, size=size)).permute(0, 3, 1, 2)
         finally: log.setLevel(level)
     elif isinstance(video, np.ndarray): video = torch.from_numpy(np.ascontiguousarray(video))
-    if isinstance(video, Tensor) and video.dim() == 4 and video.shape[1] != 3 and video.shape[-1] == 3: video = video.permute(0, 3, 1, 2)
+    if isinstance(video, Tensor) and video.dim() == 4 and video.shape[1] != 3 and video.shape[-1] == 3:
+        video = video.permute(0, 3, 1, 2)
     v = as_videos(video)[0]
     if v.shape[0] != 1: raise ValueError(f"expected one video, got a batch of {v.shape[0]}")
     v = v[0]
     if num_frames is not None: v = v[:num_frames]
-    if size is not None and tuple(v.shape[-2:]) != tuple(size): v = F.interpolate(v, size=tuple(size), mode='area').clamp(0, 1)
+    if size is not None and tuple(v.shape[-2:]) != tuple(size):
+        v = F.interpolate(v, size=tuple(size), mode='area').clamp(0, 1)
     return v
 
 def evaluate_video(video,                     # video file, or (f, 3, h, w) tensor in [0, 1] (uint8 / (f, h, w, 3) accepted)
@@ -397,7 +422,8 @@ def evaluate_video(video,                     # video file, or (f, 3, h, w) tens
         r['clip_temporal'] = temporal_consistency(v, clip)
     if condition is not None:
         if isinstance(condition, (str, Path)): condition = load_video(condition, num_frames=v.shape[0])   # resized as flow, not as colours
-        elif isinstance(condition, np.ndarray) and condition.ndim == 4 and condition.shape[-1] == 3: condition = torch.from_numpy(condition).permute(0, 3, 1, 2)
+        elif isinstance(condition, np.ndarray) and condition.ndim == 4 and condition.shape[-1] == 3:
+            condition = torch.from_numpy(condition).permute(0, 3, 1, 2)
         fa = flow_agreement(v, condition, flow_method, max_flow, flow_scale)
         r['flow_epe'], r['flow_cosine'] = fa['epe'], fa['cosine']
     return {k: float(r[k]) for k in METRICS if k in r}
@@ -481,7 +507,8 @@ def evaluate_dir(out_dir:str|Path,                  # folder of generated ERP vi
                  extensions:Sequence[str]=VIDEO_EXTENSIONS,
                  progress:bool=True,                # tqdm progress bar
                 )->Evaluation:
-    "Evaluate every video of a folder; write a CSV and a markdown table (per video, mean last); broken videos are reported, not fatal."
+    ("Evaluate every video of a folder; write a CSV and a markdown table (per video, mean last); broken videos are "
+     "reported, not fatal.")
     out_dir = Path(out_dir)
     videos = list_videos(out_dir, extensions)
     if not videos: raise FileNotFoundError(f"no videos ({', '.join(extensions)}) in {out_dir}")
@@ -490,7 +517,9 @@ def evaluate_dir(out_dir:str|Path,                  # folder of generated ERP vi
     clip = load_clip(clip_model) if clip_model is not None else None      # a missing model fails here, before any work
     rows, failed = [], {}
     for vid, path in tqdm(videos.items(), desc='evaluate', disable=not progress):
-        try: m = evaluate_video(path, prompts.get(vid) or None, flows.get(vid), clip, size, num_frames, clip_frames, flow_method, max_flow, flow_scale)
+        try:
+            m = evaluate_video(path, prompts.get(vid) or None, flows.get(vid), clip, size, num_frames, clip_frames,
+                               flow_method, max_flow, flow_scale)
         except (VideoError, ValueError) as e:
             failed[vid] = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
             continue
@@ -504,9 +533,12 @@ def evaluate_dir(out_dir:str|Path,                  # folder of generated ERP vi
     ev.csv = Path(out_csv) if out_csv else out_dir/'metrics.csv'
     ev.md = Path(out_md) if out_md else out_dir/'metrics.md'
     cols = ['videoid', *ev.columns] + (['error'] if failed else [])
-    table = [{k: _fmt(r.get(k), 6) for k in cols} for r in rows] + [{'videoid': k, 'error': v} for k, v in failed.items()]
+    table = [{k: _fmt(r.get(k), 6) for k in cols} for r in rows] + [{'videoid': k, 'error': v} for k,
+                                                                    v in failed.items()]
     ev.csv.parent.mkdir(parents=True, exist_ok=True); ev.md.parent.mkdir(parents=True, exist_ok=True)
     write_csv_atomic(ev.csv, table + [{'videoid': 'mean', **{k: _fmt(v, 6) for k, v in mean.items()}}], cols)
     ev.md.write_text(ev.markdown(), encoding='utf-8')
-    if failed: warnings.warn(f"{len(failed)} of {len(videos)} videos could not be evaluated: " + '; '.join(f"{k}: {v}" for k, v in failed.items()))
+    if failed:
+        warnings.warn(f"{len(failed)} of {len(videos)} videos could not be evaluated: " + '; '.join(f"{k}: {v}" for k,
+                                                                                                    v in failed.items()))
     return ev

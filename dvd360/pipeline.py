@@ -29,8 +29,8 @@ import dvd360
 __all__ = ['MOTION_CONFIGS', 'tiny_tokenizer', 'ddim_scheduler', 'quiet_dtype_cast', 'tiny_unet_parts', 'tiny_components',
            'step_plan', 'rotation_columns', 'rotate_scheduler_state', 'prepare_flow', 'Panorama360PipelineOutput',
            'Panorama360Pipeline', 'load_or_explain', 'load_adapter', 'motion_module_version',
-           'original_motion_state_dict', 'load_motion_adapter', 'load_sd15_parts', 'to_original_layout', 'unet_to_ldm',
-           'vae_to_ldm', 'ldm_checkpoint']
+           'original_motion_state_dict', 'motion_config_from_tensors', 'load_motion_adapter', 'load_sd15_parts',
+           'to_original_layout', 'unet_to_ldm', 'vae_to_ldm', 'ldm_checkpoint']
 
 # %% ../nbs/09_pipeline.ipynb #a088fb00
 def _byte_unicode_chars()->list[str]:
@@ -62,7 +62,8 @@ def ddim_scheduler(timestep_spacing:str='linspace', # 'linspace' (diffusers' Ani
 # %% ../nbs/09_pipeline.ipynb #a9c1e0d2
 @contextmanager
 def quiet_dtype_cast():
-    "Silence diffusers' 'modules that should be kept in float32: []' warning, logged on every `UNetMotionModel.to(dtype)` (`from_unet2d` included)."
+    ("Silence diffusers' 'modules that should be kept in float32: []' warning, logged on every "
+     "`UNetMotionModel.to(dtype)` (`from_unet2d` included).")
     import logging
     lg = logging.getLogger('diffusers.models.modeling_utils'); lvl = lg.level
     lg.setLevel(logging.ERROR)
@@ -93,7 +94,8 @@ def tiny_components(seed:int=0,              # seed of the random weights
     u2d, motion = tiny_unet_parts(seed)
     with torch.random.fork_rng(devices=[]):            # seeded weights, global RNG untouched
         torch.manual_seed(seed + 1)
-        te = CLIPTextModel(CLIPTextConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=2,
+        te = CLIPTextModel(CLIPTextConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32,
+                                          num_hidden_layers=2,
                                           num_attention_heads=2, max_position_embeddings=tok.model_max_length,
                                           bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
                                           pad_token_id=tok.pad_token_id))
@@ -102,7 +104,8 @@ def tiny_components(seed:int=0,              # seed of the random weights
                             layers_per_block=1, sample_size=64)
         adapter = Adapter360(channels=(8, 16, 16, 16)).eval() if with_adapter else None
         with quiet_dtype_cast(): unet = UNetMotionModel.from_unet2d(u2d, motion).eval()    # builds (random init) before copying weights
-    return dict(tokenizer=tok, text_encoder=te.eval(), vae=vae.eval(), unet=unet, scheduler=ddim_scheduler(), adapter=adapter)
+    return dict(tokenizer=tok, text_encoder=te.eval(), vae=vae.eval(), unet=unet, scheduler=ddim_scheduler(),
+                adapter=adapter)
 
 # %% ../nbs/09_pipeline.ipynb #1ee0b619
 def step_plan(num_steps:int,                        # scheduler steps T (`len(scheduler.timesteps)`)
@@ -111,7 +114,8 @@ def step_plan(num_steps:int,                        # scheduler steps T (`len(sc
               adapter_steps_fraction:float=0.75,    # adapter features for steps i ≤ fraction·T; 0: never
               has_adapter:bool=True,                # whether there are features at all
              )->dict[str,list[bool]]:               # per step: `padding` and `adapter` flags
-    "Which denoising steps run with circular padding and which with adapter features (the reference's schedule by default)."
+    ("Which denoising steps run with circular padding and which with adapter features (the reference's schedule by "
+     "default).")
     start = num_steps//2 if circular_padding_start is None else int(circular_padding_start)
     return dict(padding=[bool(circular_padding) and i >= start for i in range(num_steps)],
                 adapter=[bool(has_adapter) and adapter_steps_fraction > 0 and i <= adapter_steps_fraction*num_steps
@@ -150,19 +154,23 @@ def prepare_flow(flow,                 # motion condition (b, f, 3, H, W) / (f, 
                  width:int,            # frame width being generated
                  batch_size:int=1,     # prompts: the flow batch must be 1 or this
                 )->Tensor:             # (b, f, 3, H, W) float
-    "Check a motion-condition (RGB flow) video against the requested frames and size; add the batch dim; uint8 → [0, 1]."
+    ("Check a motion-condition (RGB flow) video against the requested frames and size; add the batch dim; uint8 → "
+     "[0, 1].")
     if isinstance(flow, np.ndarray): flow = torch.from_numpy(flow)
-    if not isinstance(flow, Tensor): raise TypeError(f"expected the flow video as a torch.Tensor or numpy array, got {type(flow).__name__}")
+    if not isinstance(flow, Tensor):
+        raise TypeError(f"expected the flow video as a torch.Tensor or numpy array, got {type(flow).__name__}")
     if flow.ndim == 4: flow = flow[None]
     if flow.ndim != 5 or flow.shape[2] != 3:
-        raise ValueError(f"expected a flow video (b, f, 3, H, W) or (f, 3, H, W) with RGB channels at dim -3, got shape {tuple(flow.shape)}")
+        raise ValueError(f"expected a flow video (b, f, 3, H, W) or (f, 3, H, W) with RGB channels at dim -3, got "
+                         f"shape {tuple(flow.shape)}")
     b, f, _, h, w = flow.shape
     if (f, h, w) != (num_frames, height, width):
         raise ValueError(f"the flow video has {f} frames of {h}×{w}, but the pipeline generates {num_frames} frames of "
                          f"{height}×{width}; resize/trim the flow or change num_frames/height/width")
     if b not in (1, batch_size): raise ValueError(f"flow batch {b} must be 1 or the number of prompts ({batch_size})")
     if flow.dtype == torch.uint8: flow = flow.float()/255
-    if not flow.is_floating_point(): raise TypeError(f"expected a float flow video in [0, 1] (or uint8), got {flow.dtype}")
+    if not flow.is_floating_point():
+        raise TypeError(f"expected a float flow video in [0, 1] (or uint8), got {flow.dtype}")
     if flow.device.type == 'meta': return flow
     if not bool(torch.isfinite(flow).all()): raise ValueError("the flow video contains NaN or inf values")
     lo, hi = flow.aminmax()
@@ -170,14 +178,16 @@ def prepare_flow(flow,                 # motion condition (b, f, 3, H, W) / (f, 
         hint = ("it looks like 0–255 pixel values: divide by 255 (or pass uint8)" if hi > 2 else
                 "it looks like the adapter's [-1, 1] input (the authors' Normalize(0.5, 0.5)): pass (flow + 1) / 2; "
                 "the pipeline converts to the adapter's input range itself" if lo < 0 else "clip or rescale it")
-        raise ValueError(f"the flow video's values span [{lo.item():.4g}, {hi.item():.4g}], expected RGB in [0, 1] as decoded "
+        raise ValueError(f"the flow video's values span [{lo.item():.4g}, {hi.item():.4g}], expected RGB in [0, 1] as "
+                         f"decoded "
                          f"from a flow video; {hint}")
     return flow.clamp(0, 1)
 
 # %% ../nbs/09_pipeline.ipynb #ab90c156
 @dataclass
 class Panorama360PipelineOutput(AnimateDiffPipelineOutput):
-    "Output of `Panorama360Pipeline`: `frames` as (b, f, H, W, 3) numpy, (b, f, 3, H, W) tensor, lists of PIL images, or latents."
+    ("Output of `Panorama360Pipeline`: `frames` as (b, f, H, W, 3) numpy, (b, f, 3, H, W) tensor, lists of PIL "
+     "images, or latents.")
 
 class Panorama360Pipeline(AnimateDiffPipeline):
     "360DVD sampler (paper §3.4): AnimateDiff + 360-Adapter features, latent rotation and circular padding."
@@ -193,7 +203,8 @@ class Panorama360Pipeline(AnimateDiffPipeline):
                  scheduler,                       # DDIM by default (`ddim_scheduler`); multistep schedulers work too
                  adapter:Adapter360|None=None):   # 360-Adapter (optional)
         if isinstance(unet, UNet2DConditionModel):
-            raise TypeError("expected a UNetMotionModel; build one with UNetMotionModel.from_unet2d(unet, motion_adapter) "
+            raise TypeError("expected a UNetMotionModel; build one with UNetMotionModel.from_unet2d(unet, "
+                            "motion_adapter) "
                             "or use Panorama360Pipeline.from_pretrained_360")
         super(AnimateDiffPipeline, self).__init__()          # DiffusionPipeline.__init__: AnimateDiff's wants a MotionAdapter
         self.register_modules(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=scheduler,
@@ -204,7 +215,8 @@ class Panorama360Pipeline(AnimateDiffPipeline):
 
     @property
     def current_rotation(self)->float:
-        "Rotation (radians) of the loop's latents so far; `roll_longitude(latents, -pipe.current_rotation)` aligns them."
+        ("Rotation (radians) of the loop's latents so far; `roll_longitude(latents, -pipe.current_rotation)` aligns "
+         "them.")
         return self._rotation
 
     def enable_vae_slicing(self):
@@ -220,15 +232,137 @@ class Panorama360Pipeline(AnimateDiffPipeline):
         "Raise for sizes and options the 360 sampler cannot honour."
         check_erp(height, width, allow_any_aspect)
         if height % self.vae_scale_factor or width % self.vae_scale_factor:
-            raise ValueError(f"expected height and width multiples of {self.vae_scale_factor} (the VAE), got {height}×{width}")
+            raise ValueError(f"expected height and width multiples of {self.vae_scale_factor} (the VAE), got "
+                             f"{height}×{width}")
         if self.adapter is not None:
             m = self.vae_scale_factor*2**(len(self.adapter.config.channels) - 1)
-            if height % m or width % m: raise ValueError(f"the 360-Adapter needs height and width multiples of {m}, got {height}×{width}")
+            if height % m or width % m:
+                raise ValueError(f"the 360-Adapter needs height and width multiples of {m}, got {height}×{width}")
         if num_frames < 1: raise ValueError(f"expected num_frames ≥ 1, got {num_frames}")
-        if not math.isfinite(rotation_angle): raise ValueError(f"expected a finite rotation_angle, got {rotation_angle}")
-        if not 0 <= adapter_steps_fraction <= 1: raise ValueError(f"expected adapter_steps_fraction in [0, 1], got {adapter_steps_fraction}")
+        if not math.isfinite(rotation_angle):
+            raise ValueError(f"expected a finite rotation_angle, got {rotation_angle}")
+        if not 0 <= adapter_steps_fraction <= 1:
+            raise ValueError(f"expected adapter_steps_fraction in [0, 1], got {adapter_steps_fraction}")
         if self.free_init_enabled or self.free_noise_enabled:
             raise ValueError("FreeInit/FreeNoise are not supported by Panorama360Pipeline; disable them first")
+
+# %% ../nbs/09_pipeline.ipynb #e5790637
+@patch
+def check_call_inputs(self:Panorama360Pipeline, prompt, negative_prompt, flow, motion, num_frames:int, height:int,
+                      width:int,
+                      guidance_scale:float, rotation_angle:float, adapter_scale:float, adapter_steps_fraction:float,
+                      allow_any_aspect:bool, prompt_embeds, negative_prompt_embeds, output_type:str,
+                      callback_on_step_end_tensor_inputs:list[str]):
+    ("Every check of `__call__`'s arguments (diffusers' own, the 360 ones, scales, the flow); returns the flow "
+     "(`motion` is its alias).")
+    if motion is not None:
+        if flow is not None: raise ValueError("pass the motion condition as `flow` or as `motion`, not both")
+        flow = motion
+    if isinstance(prompt, dict): raise ValueError("prompt dicts (FreeNoise prompt interpolation) are not supported")
+    self.check_inputs(prompt, height, width, None, negative_prompt, prompt_embeds, negative_prompt_embeds, None, None,
+                      callback_on_step_end_tensor_inputs)
+    self.check_360_inputs(height, width, num_frames, allow_any_aspect, rotation_angle, adapter_steps_fraction)
+    if output_type not in ('np', 'pt', 'pil', 'latent'):
+        raise ValueError(f"expected output_type 'np', 'pt', 'pil' or 'latent', got {output_type!r}")
+    for name, v in (('guidance_scale', guidance_scale), ('adapter_scale', adapter_scale)):
+        if not math.isfinite(v):
+            raise ValueError(f"{name}={v}: expected a finite number (NaN would give NaN frames or silently switch "
+                             f"guidance off)")
+    if flow is not None and self.adapter is None:
+        raise ValueError("a flow (motion condition) video was given, but the pipeline has no 360-Adapter (adapter=None)")
+    return flow
+
+@patch
+def flow_features(self:Panorama360Pipeline, flow, flow_encoding:str|None, num_frames:int, height:int, width:int,
+                  device):
+    ("The 360-Adapter's features, computed once: (b·f, c_k, h_k, w_k) per level (`adapter_features` repeats them for "
+     "the CFG halves).")
+    if self.adapter is None: return None
+    # the flow in the adapter's encoding and input range; no flow: zeros ("no motion condition")
+    cond = (torch.zeros(1, num_frames, 3, height, width) if flow is None else
+            condition_for_adapter(flow, flow_encoding or adapter_input_spec(self.adapter)[0], self.adapter))
+    return self.adapter(cond.to(device=device, dtype=next(self.adapter.parameters()).dtype))
+
+@patch
+def frame_prompt_embeds(self:Panorama360Pipeline, prompt, negative_prompt, prompt_embeds, negative_prompt_embeds,
+                        num_frames:int, device)->tuple[Tensor, Tensor|None]:
+    "Text embeddings as AnimateDiffPipeline makes them: CFG stacks [negative, positive], then one copy per frame."
+    kw = self._cross_attention_kwargs
+    lora_scale = kw.get('scale', None) if kw is not None else None
+    prompt_embeds, negative_prompt_embeds = self.encode_prompt(
+        prompt, device, 1, self.do_classifier_free_guidance, negative_prompt, prompt_embeds=prompt_embeds,
+        negative_prompt_embeds=negative_prompt_embeds, lora_scale=lora_scale, clip_skip=self.clip_skip)
+    if self.do_classifier_free_guidance: prompt_embeds = torch.cat([negative_prompt_embeds, prompt_embeds])
+    return prompt_embeds.repeat_interleave(repeats=num_frames, dim=0), negative_prompt_embeds
+
+@patch
+def denoise_360(self:Panorama360Pipeline, latents:Tensor, timesteps, prompt_embeds:Tensor, negative_prompt_embeds,
+                features,
+                plan:dict, cols:int, extra_step_kwargs:dict, adapter_scale:float, rotate_adapter_features:bool,
+                callback_on_step_end, callback_on_step_end_tensor_inputs, num_warmup_steps:int=0)->Tensor:
+    ("The denoising loop: U-Net circular padding and adapter features by `plan`, a rotation of `cols` after every "
+     "step, undone at the end.")
+    T, w, total = len(timesteps), latents.shape[-1], 0                   # total: latent columns rotated so far (mod w)
+    padding = CircularPadding(self.unet)
+    try:
+        with self.progress_bar(total=T) as progress_bar:
+            for i, t in enumerate(timesteps):
+                if self.interrupt: continue
+                if plan['padding'][i]: padding.enable()
+                feats = ([roll_longitude(f, self._rotation) if rotate_adapter_features else f for f in features]
+                         if plan['adapter'][i] else None)
+                noise_pred = self.guided_prediction(latents, t, prompt_embeds, feats, adapter_scale,
+                                                    self._cross_attention_kwargs)
+                latents = self.scheduler.step(noise_pred, t, latents, **extra_step_kwargs).prev_sample
+                if cols: latents, total = self.rotate_step(latents, cols, total)   # latent rotation (paper Fig. 5)
+                if callback_on_step_end is not None:
+                    now = dict(latents=latents, prompt_embeds=prompt_embeds,
+                               negative_prompt_embeds=negative_prompt_embeds,
+                               adapter_features=None if features is None else [roll_longitude(f,
+                                                                                              self._rotation) for f in features])
+                    out = callback_on_step_end(self, i, t, {k: now[k] for k in callback_on_step_end_tensor_inputs}) or {}
+                    latents, prompt_embeds, negative_prompt_embeds = (out.pop(k, now[k]) for k in
+                                                                      ('latents', 'prompt_embeds',
+                                                                       'negative_prompt_embeds'))
+                if i == T - 1 or ((i + 1) > num_warmup_steps and (i + 1) % self.scheduler.order == 0):
+                    progress_bar.update()
+    finally:
+        padding.disable()
+    if total: latents = roll_longitude(latents, -2*math.pi*total/w)     # undo: longitude 0 back where it started
+    self._rotation = 0.
+    return latents
+
+@patch
+def decode_360(self:Panorama360Pipeline, latents:Tensor, output_type:str, circular_padding:bool, decode_chunk_size:int):
+    "Decode latents to frames of `output_type`, with the VAE decoder's width padded circularly (no seam) if asked."
+    with CircularPadding(self.vae.decoder) if circular_padding else nullcontext():
+        video_tensor = self.decode_latents(latents, decode_chunk_size)
+    return self.video_processor.postprocess_video(video=video_tensor, output_type=output_type)
+
+@patch
+def guided_prediction(self:Panorama360Pipeline, latents:Tensor, t, prompt_embeds:Tensor, feats, adapter_scale:float,
+                      cross_attention_kwargs:dict|None)->Tensor:
+    "The U-Net's prediction at step `t` with the adapter features injected, combined by classifier-free guidance."
+    x = torch.cat([latents]*2) if self.do_classifier_free_guidance else latents
+    x = self.scheduler.scale_model_input(x, t)
+    with adapter_features(self.unet, feats, adapter_scale):
+        pred = self.unet(x, t, encoder_hidden_states=prompt_embeds,
+                         cross_attention_kwargs=cross_attention_kwargs).sample
+    if not self.do_classifier_free_guidance: return pred
+    uncond, text = pred.chunk(2)
+    return uncond + self.guidance_scale*(text - uncond)
+
+@patch
+def rotate_step(self:Panorama360Pipeline, latents:Tensor, cols:int, total:int)->tuple[Tensor, int]:
+    ("Roll the latents and the scheduler's state `cols` columns east; returns them and the total rotation (columns "
+     "mod width).")
+    w = latents.shape[-1]
+    step = 2*math.pi*cols/w
+    latents = roll_longitude(latents, step)
+    rotate_scheduler_state(self.scheduler, latents, step)
+    total = (total + cols) % w
+    self._rotation = 2*math.pi*total/w
+    return latents, total
 
 # %% ../nbs/09_pipeline.ipynb #9d4b0f4a
 @patch
@@ -266,19 +400,10 @@ def __call__(self:Panorama360Pipeline,
              flow_encoding:str|None=None,          # encoding of `flow`: 'dvd360' or 'reference' (the authors'); None: the adapter's own
             )->Panorama360PipelineOutput|tuple:
     "Generate 360° panorama videos (ERP frames) from text and an optional motion-condition (flow) video."
-    if motion is not None:
-        if flow is not None: raise ValueError("pass the motion condition as `flow` or as `motion`, not both")
-        flow = motion
-    if isinstance(prompt, dict): raise ValueError("prompt dicts (FreeNoise prompt interpolation) are not supported")
-    self.check_inputs(prompt, height, width, None, negative_prompt, prompt_embeds, negative_prompt_embeds, None, None,
-                      callback_on_step_end_tensor_inputs)
-    self.check_360_inputs(height, width, num_frames, allow_any_aspect, rotation_angle, adapter_steps_fraction)
-    if output_type not in ('np', 'pt', 'pil', 'latent'):
-        raise ValueError(f"expected output_type 'np', 'pt', 'pil' or 'latent', got {output_type!r}")
-    for name, v in (('guidance_scale', guidance_scale), ('adapter_scale', adapter_scale)):
-        if not math.isfinite(v): raise ValueError(f"{name}={v}: expected a finite number (NaN would give NaN frames or silently switch guidance off)")
-    if flow is not None and self.adapter is None:
-        raise ValueError("a flow (motion condition) video was given, but the pipeline has no 360-Adapter (adapter=None)")
+    flow = self.check_call_inputs(prompt, negative_prompt, flow, motion, num_frames, height, width, guidance_scale,
+                                  rotation_angle,
+                                  adapter_scale, adapter_steps_fraction, allow_any_aspect, prompt_embeds,
+                                  negative_prompt_embeds, output_type, callback_on_step_end_tensor_inputs)
     if generator is None and seed is not None: generator = torch.Generator().manual_seed(seed)
     self._guidance_scale, self._clip_skip, self._cross_attention_kwargs = guidance_scale, clip_skip, cross_attention_kwargs
     self._interrupt, self._rotation = False, 0.
@@ -286,20 +411,9 @@ def __call__(self:Panorama360Pipeline,
     if flow is not None: flow = prepare_flow(flow, num_frames, height, width, batch_size)
     device = self._execution_device
 
-    # text, as AnimateDiffPipeline: CFG stacks [negative, positive], then one copy per frame
-    lora_scale = cross_attention_kwargs.get('scale', None) if cross_attention_kwargs is not None else None
-    prompt_embeds, negative_prompt_embeds = self.encode_prompt(
-        prompt, device, 1, self.do_classifier_free_guidance, negative_prompt, prompt_embeds=prompt_embeds,
-        negative_prompt_embeds=negative_prompt_embeds, lora_scale=lora_scale, clip_skip=self.clip_skip)
-    if self.do_classifier_free_guidance: prompt_embeds = torch.cat([negative_prompt_embeds, prompt_embeds])
-    prompt_embeds = prompt_embeds.repeat_interleave(repeats=num_frames, dim=0)
-
-    # 360-Adapter features, computed once: (b·f, c_k, h_k, w_k); `adapter_features` repeats them for the CFG halves
-    features = None
-    if self.adapter is not None:      # the flow in the adapter's encoding and input range; no flow: zeros ("no motion condition")
-        cond = (torch.zeros(1, num_frames, 3, height, width) if flow is None else
-                condition_for_adapter(flow, flow_encoding or adapter_input_spec(self.adapter)[0], self.adapter))
-        features = self.adapter(cond.to(device=device, dtype=next(self.adapter.parameters()).dtype))
+    prompt_embeds, negative_prompt_embeds = self.frame_prompt_embeds(prompt, negative_prompt, prompt_embeds,
+                                                                     negative_prompt_embeds, num_frames, device)
+    features = self.flow_features(flow, flow_encoding, num_frames, height, width, device)
 
     self.scheduler.set_timesteps(num_inference_steps, device=device)
     timesteps = self.scheduler.timesteps
@@ -308,52 +422,14 @@ def __call__(self:Panorama360Pipeline,
     extra_step_kwargs = self.prepare_extra_step_kwargs(generator, eta)
     T = self._num_timesteps = len(timesteps)
     plan = step_plan(T, circular_padding, circular_padding_start, adapter_steps_fraction, features is not None)
-    w = latents.shape[-1]
-    cols = rotation_columns(rotation_angle, w) if rotation_angle else 0
-    total = 0                                                          # latent columns rotated so far (mod w)
-    num_warmup_steps = T - num_inference_steps*self.scheduler.order
-    padding = CircularPadding(self.unet)
-    try:
-        with self.progress_bar(total=T) as progress_bar:
-            for i, t in enumerate(timesteps):
-                if self.interrupt: continue
-                if plan['padding'][i]: padding.enable()
-                feats = ([roll_longitude(f, self._rotation) if rotate_adapter_features else f for f in features]
-                         if plan['adapter'][i] else None)
-                latent_model_input = torch.cat([latents]*2) if self.do_classifier_free_guidance else latents
-                latent_model_input = self.scheduler.scale_model_input(latent_model_input, t)
-                with adapter_features(self.unet, feats, adapter_scale):
-                    noise_pred = self.unet(latent_model_input, t, encoder_hidden_states=prompt_embeds,
-                                           cross_attention_kwargs=cross_attention_kwargs).sample
-                if self.do_classifier_free_guidance:
-                    noise_pred_uncond, noise_pred_text = noise_pred.chunk(2)
-                    noise_pred = noise_pred_uncond + guidance_scale*(noise_pred_text - noise_pred_uncond)
-                latents = self.scheduler.step(noise_pred, t, latents, **extra_step_kwargs).prev_sample
-                if cols:                                               # latent rotation (paper Fig. 5), scheduler state too
-                    step = 2*math.pi*cols/w
-                    latents = roll_longitude(latents, step)
-                    rotate_scheduler_state(self.scheduler, latents, step)
-                    total = (total + cols) % w
-                    self._rotation = 2*math.pi*total/w
-                if callback_on_step_end is not None:
-                    now = dict(latents=latents, prompt_embeds=prompt_embeds, negative_prompt_embeds=negative_prompt_embeds,
-                               adapter_features=None if features is None else [roll_longitude(f, self._rotation) for f in features])
-                    out = callback_on_step_end(self, i, t, {k: now[k] for k in callback_on_step_end_tensor_inputs}) or {}
-                    latents = out.pop('latents', latents)
-                    prompt_embeds = out.pop('prompt_embeds', prompt_embeds)
-                    negative_prompt_embeds = out.pop('negative_prompt_embeds', negative_prompt_embeds)
-                if i == T - 1 or ((i + 1) > num_warmup_steps and (i + 1) % self.scheduler.order == 0):
-                    progress_bar.update()
-    finally:
-        padding.disable()
-    if total: latents = roll_longitude(latents, -2*math.pi*total/w)     # undo: longitude 0 back where it started
-    self._rotation = 0.
+    cols = rotation_columns(rotation_angle, latents.shape[-1]) if rotation_angle else 0
+    latents = self.denoise_360(latents, timesteps, prompt_embeds, negative_prompt_embeds, features, plan, cols,
+                               extra_step_kwargs, adapter_scale, rotate_adapter_features, callback_on_step_end,
+                               callback_on_step_end_tensor_inputs,
+                               num_warmup_steps=T - num_inference_steps*self.scheduler.order)
 
-    if output_type == 'latent': video = latents
-    else:
-        with CircularPadding(self.vae.decoder) if circular_padding else nullcontext():
-            video_tensor = self.decode_latents(latents, decode_chunk_size)
-        video = self.video_processor.postprocess_video(video=video_tensor, output_type=output_type)
+    video = latents if output_type == 'latent' else self.decode_360(latents, output_type, circular_padding,
+                                                                    decode_chunk_size)
     self.maybe_free_model_hooks()
     return Panorama360PipelineOutput(frames=video) if return_dict else (video,)
 
@@ -375,7 +451,9 @@ def load_or_explain(what:str,        # what is being loaded, for the message (e.
     "Run `load()`; turn a missing-file/offline failure into an `OSError` naming what was wanted and how to provide it."
     try: return load()
     except (OSError, ValueError) as e:
-        if not isinstance(e, OSError) and not any(w in str(e).lower() for w in ('repo', 'not found', 'path', 'file', 'directory')): raise
+        if not isinstance(e, OSError) and not any(w in str(e).lower() for w in ('repo', 'not found', 'path', 'file',
+                                                                                'directory')):
+            raise
         first = (str(e).strip().splitlines() or [type(e).__name__])[0].rstrip('.')
         raise OSError(f"could not load the {what} from {str(src)!r}{f' ({expected})' if expected else ''}: "
                       f"{type(e).__name__}: {first}. {_hub_hint(src)}.") from e
@@ -393,11 +471,15 @@ def load_adapter(src,                    # Adapter360, folder (save_pretrained),
     def load():
         try: return Adapter360.from_pretrained(str(src), local_files_only=local_files_only)
         except (ValueError, RuntimeError) as e:                # diffusers: size mismatch / meta tensors
-            m = re.search(r'because (\S+) expected shape (torch.Size\(\[[^]]*\]\)), but got (torch.Size\(\[[^]]*\]\))', str(e))
+            m = re.search(r'because (\S+) expected shape (torch.Size\(\[[^]]*\]\)), but got (torch.Size\(\[[^]]*\]\))',
+                          str(e))
             what = f" ({m[1]}: {m[2]} in config.json, {m[3]} in the weights)" if m else f" ({str(e).strip().splitlines()[-1]})"
-            raise ValueError(f"the 360-Adapter weights in {src} do not match its config.json{what}: the folder mixes two adapters' "
-                             f"weights and config; save it again with Adapter360.save_pretrained, or pass the folder the weights came from") from None
-    return load_or_explain('360-Adapter', src, load, "a folder written by Adapter360.save_pretrained, or the authors' .pth checkpoint file").eval()
+            raise ValueError(f"the 360-Adapter weights in {src} do not match its config.json{what}: the folder mixes "
+                             f"two adapters' "
+                             f"weights and config; save it again with Adapter360.save_pretrained, or pass the folder "
+                             f"the weights came from") from None
+    return load_or_explain('360-Adapter', src, load, "a folder written by Adapter360.save_pretrained, or the authors' "
+                                                     ".pth checkpoint file").eval()
 
 # %% ../nbs/09_pipeline.ipynb #566f418d
 MOTION_CONFIGS = Path(dvd360.__file__).parent/'motion_configs'   # diffusers MotionAdapter configs of AnimateDiff v1, v2, v3
@@ -415,7 +497,8 @@ def motion_module_version(sd:dict, # original-format AnimateDiff motion-module s
     return 'v1' if sd[_MM_PE].shape[1] == 24 else 'v3'
 
 def original_motion_state_dict(path)->dict[str,Tensor]:
-    "Load an original AnimateDiff motion module file (.ckpt/.pth/.pt/.bin or .safetensors), unwrapping `state_dict` and `module.`."
+    ("Load an original AnimateDiff motion module file (.ckpt/.pth/.pt/.bin or .safetensors), unwrapping `state_dict` "
+     "and `module.`.")
     p = Path(path)
     if p.suffix == '.safetensors':
         from safetensors.torch import load_file
@@ -425,22 +508,50 @@ def original_motion_state_dict(path)->dict[str,Tensor]:
     if not isinstance(sd, dict): raise ValueError(f"{p}: expected a state dict, got {type(sd).__name__}")
     return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in sd.items()}
 
+def motion_config_from_tensors(sd:dict)->dict:
+    ("What an original motion module's tensors determine: block channels, motion layers per block, positional table "
+     "length, mid block.")
+    pat, layers = re.compile(r'down_blocks\.(\d+)\.motion_modules\.(\d+)\.temporal_transformer\.norm\.weight'), {}
+    for k in sd:
+        if m := pat.fullmatch(k): layers.setdefault(int(m[1]), set()).add(int(m[2]))
+    if not layers:
+        raise ValueError("no down_blocks.*.motion_modules.* tensors: not an AnimateDiff motion module in the original "
+                         "layout")
+    norm = 'down_blocks.{}.motion_modules.0.temporal_transformer.norm.weight'
+    return dict(block_out_channels=[int(sd[norm.format(i)].shape[0]) for i in sorted(layers)],
+                motion_layers_per_block=len(layers[0]), motion_max_seq_length=int(sd[_MM_PE].shape[1]),
+                use_motion_mid_block=_MM_MID in sd)
+
 def load_motion_adapter(src,                          # MotionAdapter, diffusers folder or hub id, or an original .ckpt/.safetensors file
                         local_files_only:bool=False,  # never touch the network (folders and hub ids; files never do)
                         config:dict|None=None,        # config overrides for an original file (e.g. a small test model)
                         torch_dtype:torch.dtype|None=None,
                        )->MotionAdapter:
-    "An AnimateDiff `MotionAdapter` from any of the forms it ships in; original single files load offline (version read off the tensors)."
+    ("An AnimateDiff `MotionAdapter` from any of the forms it ships in; original single files load offline (version "
+     "read off the tensors).")
     if isinstance(src, MotionAdapter): return src if torch_dtype is None else src.to(torch_dtype)
     if not isinstance(src, (str, os.PathLike)):
-        raise TypeError(f"expected a MotionAdapter, a folder, a hub id or a motion module file, got {type(src).__name__}")
+        raise TypeError(f"expected a MotionAdapter, a folder, a hub id or a motion module file, got "
+                        f"{type(src).__name__}")
     p, dkw = Path(src), (dict(torch_dtype=torch_dtype) if torch_dtype is not None else {})
     if p.is_file():
         sd = original_motion_state_dict(p)
         try: version = motion_module_version(sd)
         except ValueError as e: raise ValueError(f"{p}: {e}") from None
-        cfg = json.loads((MOTION_CONFIGS/version/'config.json').read_text())
-        cfg.update(motion_max_seq_length=int(sd[_MM_PE].shape[1]), use_motion_mid_block=_MM_MID in sd, **(config or {}))
+        full, read = json.loads((MOTION_CONFIGS/version/'config.json').read_text()), motion_config_from_tensors(sd)
+        cfg = {**full, **read, **(config or {})}
+        custom = any(read[k] != full[k] for k in ('block_out_channels', 'motion_layers_per_block'))
+        missing = [k for k in ('motion_num_attention_heads',
+                               'motion_norm_num_groups') if custom and k not in (config or {})]
+        if missing:       # attention heads and norm groups leave no trace in the tensors' shapes
+            raise ValueError(f"{p}: a motion module of another size than AnimateDiff {version}'s (its tensors give "
+                             f"block_out_channels "
+                             f"{read['block_out_channels']}, motion_layers_per_block "
+                             f"{read['motion_layers_per_block']}); its "
+                             f"{' and '.join(missing)} cannot be read off the tensors: pass them in config= "
+                             f"(--motion-config, training's "
+                             f"motion_config), e.g. {json.dumps({k: full[k] for k in missing})} for AnimateDiff's own "
+                             f"values")
         with tempfile.TemporaryDirectory(prefix='dvd360-mm-') as d:
             (Path(d)/'config.json').write_text(json.dumps(cfg))
             try: return MotionAdapter.from_single_file(sd, config=d, local_files_only=True, **dkw).eval()
@@ -449,14 +560,20 @@ def load_motion_adapter(src,                          # MotionAdapter, diffusers
                 why = re.sub(r'^Cannot load\s+because\s+', '', str(e).split(' If you want')[0]).rstrip('.')
                 found = [int(sd[k].shape[0]) for k in sorted(k for k in sd if re.fullmatch(r'down_blocks\.\d+\.motion_modules\.0\.temporal_transformer\.norm\.weight', k))]
                 raise ValueError(f"{p}: its tensors do not fit AnimateDiff {version}'s full-size config ({why}); "
-                                 f"its down blocks have {found} channels. A motion module of another size needs its config: pass "
-                                 f"config= (--motion-config, training's motion_config) with e.g. block_out_channels, motion_layers_per_block, "
-                                 f"motion_num_attention_heads and motion_norm_num_groups, which cannot be read off the tensors") from None
+                                 f"its down blocks have {found} channels. A motion module of another size needs its "
+                                 f"config: pass "
+                                 f"config= (--motion-config, training's motion_config) with e.g. block_out_channels, "
+                                 f"motion_layers_per_block, "
+                                 f"motion_num_attention_heads and motion_norm_num_groups, which cannot be read off "
+                                 f"the tensors") from None
     if p.suffix.lower() in ('.ckpt', '.safetensors', '.pth', '.pt', '.bin'):
-        raise FileNotFoundError(f"no AnimateDiff motion module file at {str(p)!r}: expected e.g. mm_sd_v14.ckpt, mm_sd_v15_v2.ckpt "
+        raise FileNotFoundError(f"no AnimateDiff motion module file at {str(p)!r}: expected e.g. mm_sd_v14.ckpt, "
+                                f"mm_sd_v15_v2.ckpt "
                                 f"or v3_sd15_mm.ckpt (original layout), or a diffusers MotionAdapter folder / hub id")
-    return load_or_explain('AnimateDiff motion adapter', src, lambda: MotionAdapter.from_pretrained(str(src), local_files_only=local_files_only, **dkw),
-                           "a diffusers MotionAdapter repo id or folder, e.g. guoyww/animatediff-motion-adapter-v1-5-2, "
+    return load_or_explain('AnimateDiff motion adapter', src, lambda: MotionAdapter.from_pretrained(str(src),
+                                                                                                    local_files_only=local_files_only, **dkw),
+                           "a diffusers MotionAdapter repo id or folder, e.g. "
+                           "guoyww/animatediff-motion-adapter-v1-5-2, "
                            "or an original motion module file such as mm_sd_v14.ckpt").eval()
 
 # %% ../nbs/09_pipeline.ipynb #c48d654e
@@ -467,28 +584,38 @@ def load_sd15_parts(base:str='stable-diffusion-v1-5/stable-diffusion-v1-5', # SD
                     variant:str|None=None,           # base weight variant, e.g. 'fp16'
                     local_files_only:bool=False,     # never touch the network
                    )->tuple:                         # (tokenizer, text_encoder, vae, unet2d)
-    "Tokenizer, text encoder, VAE and 2D U-Net of SD 1.5 or of a personalised checkpoint on its base, with messages that say what was expected."
+    ("Tokenizer, text encoder, VAE and 2D U-Net of SD 1.5 or of a personalised checkpoint on its base, with messages "
+     "that say what was expected.")
     base, opt = str(base), dict(local_files_only=local_files_only)
     dkw = dict(torch_dtype=torch_dtype) if torch_dtype is not None else {}
     sd_form = "a Stable Diffusion 1.5 diffusers repo id or folder with tokenizer/, text_encoder/, vae/, unet/"
     if single_file is not None:
-        if not Path(single_file).is_file() and not str(single_file).startswith(('https://', 'hf.co/', 'huggingface.co/')):
-            raise FileNotFoundError(f"no personalised checkpoint at {str(single_file)!r}: expected a .safetensors/.ckpt "
+        if not Path(single_file).is_file() and not str(single_file).startswith(('https://', 'hf.co/',
+                                                                                'huggingface.co/')):
+            raise FileNotFoundError(f"no personalised checkpoint at {str(single_file)!r}: expected a "
+                                    f".safetensors/.ckpt "
                                     f"SD 1.5 checkpoint (e.g. from CivitAI) in the original (LDM) layout")
         # as the authors do, only U-Net and VAE are personalised: the base's text encoder (files without one load too)
         te = {} if single_file_text_encoder else dict(text_encoder=load_or_explain('SD 1.5 text_encoder', base,
                  lambda: CLIPTextModel.from_pretrained(base, subfolder='text_encoder', **opt, **dkw), sd_form))
-        sd = load_or_explain('personalised SD 1.5 checkpoint', single_file, lambda: StableDiffusionPipeline.from_single_file(
-            str(single_file), config=base, safety_checker=None, feature_extractor=None, requires_safety_checker=False, **te, **dkw, **opt),
-            f"an SD 1.5 single-file checkpoint; its component configs come from base={base!r}")
+        sd = load_or_explain('personalised SD 1.5 checkpoint', single_file,
+                             lambda: StableDiffusionPipeline.from_single_file(
+            str(single_file), config=base, safety_checker=None, feature_extractor=None, requires_safety_checker=False,
+            **te, **dkw, **opt), f"an SD 1.5 single-file checkpoint; its component configs come from base={base!r}")
         tokenizer, text_encoder, vae, unet2d = sd.tokenizer, sd.text_encoder, sd.vae, sd.unet
     else:
         vkw = dict(variant=variant) if variant else {}
-        load = lambda c, sub, **kw: load_or_explain(f"SD 1.5 {sub}", base, lambda: c.from_pretrained(base, subfolder=sub, **opt, **kw), sd_form)
-        text_encoder, vae, unet2d = load(CLIPTextModel, 'text_encoder', **vkw), load(AutoencoderKL, 'vae', **vkw, **dkw), load(UNet2DConditionModel, 'unet', **vkw, **dkw)
+        load = lambda c, sub, **kw: load_or_explain(f"SD 1.5 {sub}", base, lambda: c.from_pretrained(base,
+                                                                                                     subfolder=sub,
+                                                                                                     **opt, **kw),
+                                                                                                     sd_form)
+        text_encoder, vae, unet2d = load(CLIPTextModel, 'text_encoder', **vkw), load(AutoencoderKL, 'vae', **vkw,
+                                                                                     **dkw), load(UNet2DConditionModel,
+                                                                                                  'unet', **vkw, **dkw)
         tokenizer = load(CLIPTokenizer, 'tokenizer')
         if len(tokenizer) < text_encoder.config.vocab_size//2:     # transformers 5 builds an empty CLIPTokenizer when files are missing
-            raise OSError(f"the tokenizer of {base!r} has only {len(tokenizer)} tokens: tokenizer/vocab.json and merges.txt are missing. {_hub_hint(base)}.")
+            raise OSError(f"the tokenizer of {base!r} has only {len(tokenizer)} tokens: tokenizer/vocab.json and "
+                          f"merges.txt are missing. {_hub_hint(base)}.")
     return tokenizer, text_encoder, vae, unet2d
 
 @patch(cls_method=True)
@@ -507,11 +634,14 @@ def from_pretrained_360(cls:Panorama360Pipeline,
         adapter_config:dict|None=None,   # `Adapter360` config of a reference checkpoint (default: the released one)
         motion_config:dict|None=None,    # config overrides for an original-format motion module file (`load_motion_adapter`)
        )->Panorama360Pipeline:
-    "Assemble the 360DVD pipeline from SD 1.5 (or a personalised checkpoint), an AnimateDiff motion module, a 360-Adapter and a LoRA."
-    tokenizer, text_encoder, vae, unet2d = load_sd15_parts(base, single_file, single_file_text_encoder, torch_dtype=torch_dtype,
+    ("Assemble the 360DVD pipeline from SD 1.5 (or a personalised checkpoint), an AnimateDiff motion module, a "
+     "360-Adapter and a LoRA.")
+    tokenizer, text_encoder, vae, unet2d = load_sd15_parts(base, single_file, single_file_text_encoder,
+                                                           torch_dtype=torch_dtype,
                                                            variant=variant, local_files_only=local_files_only)
     opt = dict(local_files_only=local_files_only)
-    motion = load_motion_adapter(motion_adapter, local_files_only=local_files_only, config=motion_config, torch_dtype=torch_dtype)
+    motion = load_motion_adapter(motion_adapter, local_files_only=local_files_only, config=motion_config,
+                                 torch_dtype=torch_dtype)
     ad = None if adapter is None else load_adapter(adapter, local_files_only=local_files_only, **(adapter_config or {}))
     with quiet_dtype_cast(): unet = UNetMotionModel.from_unet2d(unet2d, motion)
     pipe = cls(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
@@ -519,7 +649,8 @@ def from_pretrained_360(cls:Panorama360Pipeline,
     if lora is not None:
         if not is_peft_available(): raise ImportError("loading a LoRA needs the `peft` package: pip install peft")
         load_or_explain('LoRA', '<state dict>' if isinstance(lora, dict) else lora,
-                        lambda: pipe.load_lora_weights(lora, adapter_name='lora', **({} if isinstance(lora, dict) else opt)),
+                        lambda: pipe.load_lora_weights(lora, adapter_name='lora', **({} if isinstance(lora,
+                                                                                                      dict) else opt)),
                         "a LoRA .safetensors file, a folder with pytorch_lora_weights.safetensors, or a hub id")
         pipe.fuse_lora(lora_scale=lora_scale)                   # W ← W + scale·BA; then drop the LoRA layers: no runtime cost
         pipe.unload_lora_weights()
@@ -528,15 +659,20 @@ def from_pretrained_360(cls:Panorama360Pipeline,
     return pipe
 
 # %% ../nbs/09_pipeline.ipynb #bf705e2b
-_ORIGINAL_TOKENS = {'norm1': 'norms.0', 'norm2': 'norms.1', 'norm3': 'ff_norm', 'attn1': 'attention_blocks.0', 'attn2': 'attention_blocks.1'}
+_ORIGINAL_TOKENS = {'norm1': 'norms.0', 'norm2': 'norms.1', 'norm3': 'ff_norm', 'attn1': 'attention_blocks.0',
+                    'attn2': 'attention_blocks.1'}
 def to_original_layout(motion:MotionAdapter)->dict[str,Tensor]:
-    "A diffusers `MotionAdapter`'s weights under AnimateDiff's original key names, as `mm_sd_v15_v2.ckpt` holds them (inverse of diffusers' conversion)."
+    ("A diffusers `MotionAdapter`'s weights under AnimateDiff's original key names, as `mm_sd_v15_v2.ckpt` holds "
+     "them (inverse of diffusers' conversion).")
     out = {}
     for k, v in motion.state_dict().items():
         head, rest = re.match(r'(.*?motion_modules\.\d+\.)(.*)', k).groups()
         if rest.endswith('pos_embed.pe'):                  # AnimateDiff: a (1, L, c) table in each of the two attention blocks
-            for a in (0, 1): out[f'{head}temporal_transformer.{rest[:-len("pos_embed.pe")]}attention_blocks.{a}.pos_encoder.pe'] = v.clone()
-        else: out[head + 'temporal_transformer.' + '.'.join(_ORIGINAL_TOKENS.get(t, t) for t in rest.split('.'))] = v.clone()
+            for a in (0, 1):
+                out[f'{head}temporal_transformer.{rest[:-len("pos_embed.pe")]}attention_blocks.{a}.pos_encoder.pe'] = v.clone()
+        else:
+            out[head + 'temporal_transformer.' + '.'.join(_ORIGINAL_TOKENS.get(t,
+                                                                               t) for t in rest.split('.'))] = v.clone()
     return out
 
 
@@ -558,10 +694,12 @@ def unet_to_ldm(unet):
             elif part == 'upsamplers': name = f'output_blocks.{(L+1)*b + L}.{2 if has_attn[b] else 1}.{rest}'
             else:
                 idx = (L+1)*b + j + 1 if kind == 'down' else (L+1)*b + j
-                name = f"{'input' if kind == 'down' else 'output'}_blocks.{idx}." + ('0.' + _ldm_first(rest, _LDM_RES) if part == 'resnets' else '1.' + rest)
+                name = f"{'input' if kind == 'down' else 'output'}_blocks.{idx}." + ('0.' + _ldm_first(rest,
+                                                                                                       _LDM_RES) if part == 'resnets' else '1.' + rest)
         else:
             m = re.match(r'mid_block\.(resnets|attentions)\.(\d+)\.(.*)', k)
-            name = f'middle_block.{2*int(m[2])}.' + _ldm_first(m[3], _LDM_RES) if m[1] == 'resnets' else 'middle_block.1.' + m[3]
+            name = f'middle_block.{2*int(m[2])}.' + _ldm_first(m[3],
+                                                               _LDM_RES) if m[1] == 'resnets' else 'middle_block.1.' + m[3]
         out['model.diffusion_model.' + name] = v
     return out
 
@@ -573,7 +711,8 @@ def vae_to_ldm(vae):
         elif m := re.match(r'(encoder|decoder)\.(down|up)_blocks\.(\d+)\.(resnets|downsamplers|upsamplers)\.(\d+)\.(.*)', k):
             coder, kind, part, j, rest = m[1], m[2], m[4], m[5], m[6]
             b = int(m[3]) if kind == 'down' else n - 1 - int(m[3])
-            name = (f'{coder}.{kind}.{b}.block.{j}.' + rest.replace('conv_shortcut', 'nin_shortcut') if part == 'resnets'
+            name = (f'{coder}.{kind}.{b}.block.{j}.' + rest.replace('conv_shortcut',
+                                                                    'nin_shortcut') if part == 'resnets'
                     else f'{coder}.{kind}.{b}.{kind}sample.{rest}')
         elif m := re.match(r'(encoder|decoder)\.mid_block\.resnets\.(\d+)\.(.*)', k):
             name = f'{m[1]}.mid.block_{int(m[2]) + 1}.' + m[3].replace('conv_shortcut', 'nin_shortcut')
@@ -585,7 +724,8 @@ def vae_to_ldm(vae):
 
 def ldm_checkpoint(unet:UNet2DConditionModel|None=None, vae:AutoencoderKL|None=None,
                    text_encoder:CLIPTextModel|None=None)->dict[str,Tensor]:
-    "SD 1.x parts under the original (LDM) names of a single-file checkpoint, as personalised models ship (`from_single_file` reads them back)."
+    ("SD 1.x parts under the original (LDM) names of a single-file checkpoint, as personalised models ship "
+     "(`from_single_file` reads them back).")
     te = {} if text_encoder is None else {'cond_stage_model.transformer.text_model.' + k.removeprefix('text_model.'): v
                                           for k, v in text_encoder.state_dict().items()}
     return {k: v.contiguous() for k, v in {**(unet_to_ldm(unet) if unet is not None else {}),

@@ -21,10 +21,13 @@ __all__ = ['TEXT_FUSION_YAWS', 'CUBE_FACES', 'view_rays', 'erp_to_perspective', 
 def _as_views(fov, yaw, pitch)->tuple[Tensor, Tensor, Tensor, bool]:
     "Broadcast view parameters (degrees) to 1-D float64 tensors; flag whether a view axis was asked for."
     multi = any(not isinstance(a, (int, float)) and torch.as_tensor(a).dim() > 0 for a in (fov, yaw, pitch))
-    fov, yaw, pitch = torch.broadcast_tensors(*(torch.as_tensor(a, dtype=torch.float64).reshape(-1) for a in (fov, yaw, pitch)))
+    fov, yaw, pitch = torch.broadcast_tensors(*(torch.as_tensor(a, dtype=torch.float64).reshape(-1) for a in (fov, yaw,
+                                                                                                              pitch)))
     if not (fov.isfinite().all() and yaw.isfinite().all() and pitch.isfinite().all()):
-        raise ValueError(f"view angles must be finite numbers, got fov={fov.tolist()}, yaw={yaw.tolist()}, pitch={pitch.tolist()}")
-    if ((fov <= 0) | (fov >= 180)).any(): raise ValueError(f"expected a field of view in (0°, 180°), got {fov.tolist()}")
+        raise ValueError(f"view angles must be finite numbers, got fov={fov.tolist()}, yaw={yaw.tolist()}, "
+                         f"pitch={pitch.tolist()}")
+    if ((fov <= 0) | (fov >= 180)).any():
+        raise ValueError(f"expected a field of view in (0°, 180°), got {fov.tolist()}")
     return fov, yaw, pitch, multi
 
 def view_rays(fov, yaw, pitch, size:tuple[int,int], device=None)->Tensor:
@@ -36,14 +39,16 @@ def view_rays(fov, yaw, pitch, size:tuple[int,int], device=None)->Tensor:
     v = (torch.arange(h, dtype=torch.float64, device=device) + 0.5 - h/2)
     f = f.to(device)[:, None, None]
     cam = torch.stack(torch.broadcast_tensors(u[None, None, :]/f, -v[None, :, None]/f, torch.ones_like(f)), -1)
-    R = torch.stack([rotation_matrix(math.radians(y), math.radians(p), device=device) for y, p in zip(yaw.tolist(), pitch.tolist())])
+    R = torch.stack([rotation_matrix(math.radians(y), math.radians(p), device=device) for y, p in zip(yaw.tolist(),
+                                                                                                      pitch.tolist())])
     return torch.einsum('vij,vhwj->vhwi', R, cam)
 
 # %% ../nbs/01_projection.ipynb #2193897c
 def _flat(x:Tensor, name:str)->tuple[Tensor, list]:
     "Flatten leading dims of a `(..., c, h, w)` tensor to `(n, c, h, w)`."
     if x.dim() < 3: raise ValueError(f"expected {name} of shape (..., c, h, w), got {tuple(x.shape)}")
-    if not x.is_floating_point(): raise TypeError(f"expected a floating-point {name}, got {x.dtype} (convert uint8 with .float()/255)")
+    if not x.is_floating_point():
+        raise TypeError(f"expected a floating-point {name}, got {x.dtype} (convert uint8 with .float()/255)")
     return x.reshape(-1, *x.shape[-3:]), list(x.shape[:-3])
 
 @lru_cache(maxsize=16)
@@ -64,9 +69,11 @@ def erp_to_perspective(erp:Tensor,            # ERP images (..., c, H, W), W = 2
     x, lead = _flat(erp, 'ERP images')
     H, W = x.shape[-2:]; check_erp(H, W)
     fov_, yaw_, pitch_, multi = _as_views(fov, yaw, pitch)
-    V, (h, w) = len(yaw_), size
-    grid = _view_grid(tuple(fov_.tolist()), tuple(yaw_.tolist()), tuple(pitch_.tolist()), tuple(size), H, W, x.device, x.dtype)
-    out = F.grid_sample(wrap_pad(x), grid.expand(len(x), *grid.shape[1:]), mode=mode, padding_mode='border', align_corners=False)
+    V = len(yaw_)
+    grid = _view_grid(tuple(fov_.tolist()), tuple(yaw_.tolist()), tuple(pitch_.tolist()), tuple(size), H, W, x.device,
+                      x.dtype)
+    out = F.grid_sample(wrap_pad(x), grid.expand(len(x), *grid.shape[1:]), mode=mode, padding_mode='border',
+                        align_corners=False)
     out = rearrange(out, 'n c h (v w) -> n v c h w', v=V)                                # views were side by side
     return out.reshape(*lead, V, *out.shape[2:]) if multi else out[:, 0].reshape(*lead, *out.shape[2:])
 
@@ -124,12 +131,14 @@ def cubemap_to_erp(faces:Tensor,              # cube faces (..., 6, c, s, s) in 
     lead, (c, s) = faces.shape[:-4], faces.shape[-3:-1]
     x = rearrange(faces.reshape(-1, 6, c, s, s), 'n f c h w -> n c f h w')
     d = erp_directions(H, W, device=faces.device, dtype=torch.float64)
-    R = torch.stack([rotation_matrix(math.radians(y), math.radians(p), device=faces.device) for y, p in zip(_CUBE_YAW, _CUBE_PITCH)])
+    R = torch.stack([rotation_matrix(math.radians(y), math.radians(p), device=faces.device) for y, p in zip(_CUBE_YAW,
+                                                                                                            _CUBE_PITCH)])
     cam = torch.einsum('fji,hwj->fhwi', R, d)                 # each direction in each face's camera frame
     face = torch.where(cam[..., 2] > 0, cam[..., 2], torch.full_like(cam[..., 2], -1.)).argmax(0)  # largest forward coordinate
     c_sel = cam.gather(0, face[None, ..., None].expand(1, H, W, 3))[0]
     u, v = c_sel[..., 0]/c_sel[..., 2], -c_sel[..., 1]/c_sel[..., 2]     # in [-1, 1] on the face
     pu, pv = (u + 1)/2*s - 0.5, (v + 1)/2*s - 0.5               # pixel coordinates (centres at integers)
     grid = torch.stack([pu/(s - 1)*2 - 1, pv/(s - 1)*2 - 1, face.double()/5*2 - 1], -1).to(faces.dtype)
-    out = F.grid_sample(x, grid[None, None].expand(len(x), 1, H, W, 3), mode=mode, padding_mode='border', align_corners=True)[:, :, 0]
+    out = F.grid_sample(x, grid[None, None].expand(len(x), 1, H, W, 3), mode=mode, padding_mode='border',
+                        align_corners=True)[:, :, 0]
     return out.reshape(*lead, c, H, W)

@@ -23,9 +23,12 @@ ZENITH = (0.22, 0.42, 0.78)
 # weather presets: zenith/horizon colours, cloud cover (noise threshold: lower = more clouds), cloud colour, sun, light
 SKIES = dict(
     clear=dict(zenith=ZENITH, horizon=HORIZON, cover=0.1, cloud=(0.97, 0.97, 0.98), sun=True, light=1.0),
-    cloudy=dict(zenith=(0.3, 0.45, 0.72), horizon=(0.8, 0.83, 0.87), cover=-0.55, cloud=(0.93, 0.93, 0.95), sun=True, light=0.9),
-    overcast=dict(zenith=(0.52, 0.55, 0.6), horizon=(0.72, 0.74, 0.77), cover=-1.6, cloud=(0.66, 0.67, 0.7), sun=False, light=0.7),
-    sunset=dict(zenith=(0.18, 0.2, 0.45), horizon=(0.98, 0.62, 0.36), cover=0.3, cloud=(0.95, 0.7, 0.6), sun=True, light=0.75))
+    cloudy=dict(zenith=(0.3, 0.45, 0.72), horizon=(0.8, 0.83, 0.87), cover=-0.55, cloud=(0.93, 0.93, 0.95), sun=True,
+                light=0.9),
+    overcast=dict(zenith=(0.52, 0.55, 0.6), horizon=(0.72, 0.74, 0.77), cover=-1.6, cloud=(0.66, 0.67, 0.7), sun=False,
+                  light=0.7),
+    sunset=dict(zenith=(0.18, 0.2, 0.45), horizon=(0.98, 0.62, 0.36), cover=0.3, cloud=(0.95, 0.7, 0.6), sun=True,
+                light=0.75))
 # ground presets: the two colours the texture blends between
 GROUNDS = dict(meadow=((0.33, 0.42, 0.24), (0.72, 0.66, 0.5)), grass=((0.16, 0.4, 0.12), (0.42, 0.62, 0.25)),
                sand=((0.7, 0.6, 0.4), (0.93, 0.85, 0.62)), snow=((0.78, 0.82, 0.9), (0.98, 0.98, 1.0)),
@@ -54,7 +57,8 @@ class Scene:
         kinds = ['s']*self.n_spheres + ['p']*self.n_pillars
         rng.shuffle(kinds)
         start = rng.uniform(0, 2*math.pi)
-        def colour(): return tuple(round(c, 3) for c in colorsys.hsv_to_rgb(rng.random(), rng.uniform(0.55, 0.9), rng.uniform(0.7, 0.95)))
+        def colour(): return tuple(round(c, 3) for c in colorsys.hsv_to_rgb(rng.random(), rng.uniform(0.55, 0.9),
+                                                                            rng.uniform(0.7, 0.95)))
         sph, pil = [], []
         for i, kind in enumerate(kinds):   # objects, not pixels: a handful of scene-building iterations
             a = start + 2*math.pi*i/max(n, 1) + rng.uniform(-0.3, 0.3)
@@ -63,18 +67,22 @@ class Scene:
             if kind == 's':
                 r = round(rng.uniform(0.7, 1.5), 3)
                 sph.append((x, -self.camera_height + r, z, r, colour(), colour()))
-            else: pil.append((x, z, round(rng.uniform(0.35, 0.8), 3), round(rng.uniform(2.5, 6.), 3), colour(), colour()))
+            else:
+                pil.append((x, z, round(rng.uniform(0.35, 0.8), 3), round(rng.uniform(2.5, 6.), 3), colour(), colour()))
         if self.sky not in SKIES: raise ValueError(f"unknown sky {self.sky!r}; expected one of {sorted(SKIES)}")
-        if self.ground not in GROUNDS: raise ValueError(f"unknown ground {self.ground!r}; expected one of {sorted(GROUNDS)}")
+        if self.ground not in GROUNDS:
+            raise ValueError(f"unknown ground {self.ground!r}; expected one of {sorted(GROUNDS)}")
         if self.spheres is None: self.spheres = sph
         if self.pillars is None: self.pillars = pil
         if self.waves is None:
             self.waves = dict(
-                clouds=[(rng.uniform(0.6, 2.5)*math.cos(t), rng.uniform(0.6, 2.5)*math.sin(t), rng.uniform(0, 2*math.pi))
+                clouds=[(rng.uniform(0.6, 2.5)*math.cos(t), rng.uniform(0.6, 2.5)*math.sin(t), rng.uniform(0,
+                                                                                                           2*math.pi))
                         for t in (rng.uniform(0, 2*math.pi) for _ in range(6))],
                 mountains=[(k, rng.uniform(0.2, 1.)/k**0.8, rng.uniform(0, 2*math.pi)) for k in range(1, 13)])
         if self.velocities is not None and len(self.velocities) != len(self.spheres):
-            raise ValueError(f"expected one (vx, vz) velocity per sphere ({len(self.spheres)}), got {len(self.velocities)}")
+            raise ValueError(f"expected one (vx, vz) velocity per sphere ({len(self.spheres)}), got "
+                             f"{len(self.velocities)}")
 
     def sphere_centres(self, times:Tensor)->Tensor:
         "Sphere centres `(f, K, 3)` at frame times `times` (f,): rolling balls move by their velocity per frame."
@@ -95,7 +103,8 @@ def camera_rotations(rotations,            # None, (f,) yaws, (f, 3) yaw/pitch/r
     if r.dim() == 2 and r.shape == (f, 3):
         r = torch.stack([rotation_matrix(*a, device=device) for a in r.unbind(0)])   # f tiny 3×3 matrices
     if r.shape != (f, 3, 3):
-        raise ValueError(f"expected camera rotations as (f,) yaws, (f, 3) yaw/pitch/roll or (f, 3, 3) matrices with f = {f}, "
+        raise ValueError(f"expected camera rotations as (f,) yaws, (f, 3) yaw/pitch/roll or (f, 3, 3) matrices with f "
+                         f"= {f}, "
                          f"got shape {tuple(r.shape)}")
     return r.to(dtype)
 
@@ -141,7 +150,8 @@ def sky_color(scene:Scene,   # the world
 # %% ../nbs/02_scene.ipynb #96ceda41
 def _nearest(t:Tensor)->tuple[Tensor,Tensor]:
     "Min and argmin over the last dim (objects); +inf and 0 when there are no objects."
-    if t.shape[-1] == 0: return t.new_full(t.shape[:-1], math.inf), torch.zeros(t.shape[:-1], dtype=torch.long, device=t.device)
+    if t.shape[-1] == 0:
+        return t.new_full(t.shape[:-1], math.inf), torch.zeros(t.shape[:-1], dtype=torch.long, device=t.device)
     return t.min(-1)
 
 def _hit_spheres(scene, o, d, times, eps=1e-4):
@@ -229,7 +239,8 @@ def trace(scene:Scene,       # the world
     col = torch.where((kind == 0)[..., None] & hit[..., None], fogged(_shade_ground(scene, o, d, t0, pixel_angle)), col)
     if C.shape[1]:
         n = (P - torch.gather(C, 1, ks[..., None].expand(*ks.shape, 3)))/r[ks][..., None]
-        pat = torch.tanh(3*torch.sin(6*torch.atan2(n[..., 0], n[..., 2]))*torch.sin(6*torch.asin(n[..., 1].clamp(-1, 1))))
+        pat = torch.tanh(3*torch.sin(6*torch.atan2(n[..., 0], n[..., 2]))*torch.sin(6*torch.asin(n[..., 1].clamp(-1,
+                                                                                                                 1))))
         col = torch.where((kind == 1)[..., None] & hit[..., None], fogged(_shade_object(scene, n, scols[ks], pat)), col)
     if Pp.shape[0]:
         q = Pp[kp]
@@ -237,7 +248,8 @@ def trace(scene:Scene,       # the world
         up = torch.zeros_like(rad); up[..., 1] = 1
         n = torch.where(cap[..., None], up, rad)
         band = torch.sin(2*math.pi*(P[..., 1] - g)/0.8)
-        pat = torch.where(cap, torch.ones_like(band), torch.tanh(3*torch.sin(5*torch.atan2(rad[..., 0], rad[..., 2]))*band))
+        pat = torch.where(cap, torch.ones_like(band), torch.tanh(3*torch.sin(5*torch.atan2(rad[..., 0], rad[...,
+                                                                                                            2]))*band))
         col = torch.where((kind == 2)[..., None] & hit[..., None], fogged(_shade_object(scene, n, pcols[kp], pat)), col)
     return col.clamp(0, 1), depth
 
@@ -255,7 +267,8 @@ def render_video(scene:Scene,          # the world
         f = 1 if rotations is None else len(rotations)
         positions = torch.zeros(f, 3)
     pos = torch.as_tensor(positions, dtype=dtype, device=device)
-    if pos.dim() != 2 or pos.shape[1] != 3: raise ValueError(f"expected camera positions of shape (f, 3), got {tuple(pos.shape)}")
+    if pos.dim() != 2 or pos.shape[1] != 3:
+        raise ValueError(f"expected camera positions of shape (f, 3), got {tuple(pos.shape)}")
     f = pos.shape[0]
     R = camera_rotations(rotations, f, device=device, dtype=dtype)
     d = torch.einsum('fij,nj->fni', R, erp_directions(h, w, device=device, dtype=dtype).reshape(-1, 3))
@@ -268,7 +281,8 @@ def render_erp(scene:Scene, h:int, w:int,
                device=None, dtype=None)->tuple[Tensor,Tensor]:  # frame (3, h, w) in [0, 1], depth (h, w)
     "Ray-cast one ERP panorama of `scene` from `camera_position`; returns the frame and its depth."
     if rotation is not None: rotation = torch.as_tensor(rotation, dtype=torch.float64)[None]
-    img, depth = render_video(scene, h, w, torch.as_tensor(camera_position, dtype=torch.float64)[None], rotation, device, dtype)
+    img, depth = render_video(scene, h, w, torch.as_tensor(camera_position, dtype=torch.float64)[None], rotation,
+                              device, dtype)
     return img[0], depth[0]
 
 def render_perspective(scene:Scene,          # the world
@@ -279,12 +293,14 @@ def render_perspective(scene:Scene,          # the world
                        pitch:float=0.,        # extra tilt of the pinhole camera, degrees (positive: up)
                        device=None, dtype=None,
                       )->tuple[Tensor,Tensor]: # frames (f, 3, h, w) in [0, 1], depth (f, h, w) along each ray
-    "Ray-cast a pinhole (perspective) video of `scene`: the same world and camera path as `render_video`, seen through a lens."
+    ("Ray-cast a pinhole (perspective) video of `scene`: the same world and camera path as `render_video`, seen "
+     "through a lens.")
     from dvd360.projection import view_rays
     dtype = dtype or torch.get_default_dtype()
     if positions is None: positions = torch.zeros(1 if rotations is None else len(rotations), 3)
     pos = torch.as_tensor(positions, dtype=dtype, device=device)
-    if pos.dim() != 2 or pos.shape[1] != 3: raise ValueError(f"expected camera positions of shape (f, 3), got {tuple(pos.shape)}")
+    if pos.dim() != 2 or pos.shape[1] != 3:
+        raise ValueError(f"expected camera positions of shape (f, 3), got {tuple(pos.shape)}")
     R = camera_rotations(rotations, pos.shape[0], device=device, dtype=dtype)
     cam = view_rays(fov, 0., pitch, (h, w), device=device)[0].to(dtype)                 # (h, w, 3) camera-frame rays
     cam = cam/cam.norm(dim=-1, keepdim=True)

@@ -54,7 +54,8 @@ def first_frame(path:str|Path)->np.ndarray: # uint8 (h, w, 3)
 
 # %% ../nbs/05_textfusion.ipynb #7cc90551
 def erp_frame(frame_or_video)->Tensor: # float (3, H, W) in [0, 1]
-    "One ERP frame from a video/image path, a PIL image, an array `(h, w, 3)`/`(f, h, w, 3)` or a tensor `(3, h, w)`/`(f, 3, h, w)` (first frame)."
+    ("One ERP frame from a video/image path, a PIL image, an array `(h, w, 3)`/`(f, h, w, 3)` or a tensor `(3, h, "
+     "w)`/`(f, 3, h, w)` (first frame).")
     x = frame_or_video
     if isinstance(x, (str, Path)):
         p = Path(x)
@@ -65,12 +66,15 @@ def erp_frame(frame_or_video)->Tensor: # float (3, H, W) in [0, 1]
     if isinstance(x, Image.Image): x = np.asarray(x.convert('RGB'))
     if isinstance(x, np.ndarray):
         if x.ndim == 4: x = x[0]
-        if x.ndim != 3 or x.shape[-1] not in (3, 4): raise ValueError(f"expected an image array (h, w, 3) or a video (f, h, w, 3), got {x.shape}")
+        if x.ndim != 3 or x.shape[-1] not in (3, 4):
+            raise ValueError(f"expected an image array (h, w, 3) or a video (f, h, w, 3), got {x.shape}")
         x = np.ascontiguousarray(x[..., :3])
         x = torch.from_numpy(x if x.flags.writeable else x.copy()).permute(2, 0, 1)
-    if not isinstance(x, Tensor): raise TypeError(f"expected a path, PIL image, array or tensor, got {type(frame_or_video).__name__}")
+    if not isinstance(x, Tensor):
+        raise TypeError(f"expected a path, PIL image, array or tensor, got {type(frame_or_video).__name__}")
     if x.dim() == 4: x = x[0]
-    if x.dim() != 3 or x.shape[0] != 3: raise ValueError(f"expected a frame (3, h, w) or a video (f, 3, h, w), got {tuple(x.shape)}")
+    if x.dim() != 3 or x.shape[0] != 3:
+        raise ValueError(f"expected a frame (3, h, w) or a video (f, 3, h, w), got {tuple(x.shape)}")
     x = x.float()/255 if x.dtype == torch.uint8 else (x if x.is_floating_point() else x.float())
     check_erp(*x.shape[-2:])
     return x
@@ -99,30 +103,38 @@ def load_pretrained(cls,                      # a 🤗 class with `from_pretrain
                     what:str='model',         # what it is, for error messages
                     local_files_only:bool|None=None, # True: never touch the network (None: 🤗 default / HF_HUB_OFFLINE)
                     **kwargs):
-    "`cls.from_pretrained(name)` with one clear `ModelNotAvailableError` for offline hubs, missing folders and folders without weights."
+    ("`cls.from_pretrained(name)` with one clear `ModelNotAvailableError` for offline hubs, missing folders and "
+     "folders without weights.")
     p = Path(name).expanduser()
     if local_files_only is not None: kwargs['local_files_only'] = local_files_only
     if p.is_dir():
         try: return cls.from_pretrained(str(p), **kwargs)
         except (OSError, ValueError) as e:
-            raise ModelNotAvailableError(f"cannot load the {what} from folder {p}: {_last_line(e)} — expected a folder written by "
-                                         f"`save_pretrained` (config.json, weights, tokenizer/processor files), e.g. from `hf download ID --local-dir {p}`") from None
+            raise ModelNotAvailableError(f"cannot load the {what} from folder {p}: {_last_line(e)} — expected a "
+                                         f"folder written by "
+                                         f"`save_pretrained` (config.json, weights, tokenizer/processor files), e.g. "
+                                         f"from `hf download ID --local-dir {p}`") from None
     if not is_hub_id(name):
-        raise ModelNotAvailableError(f"{what} folder not found: {p} (pass a hub id such as 'org/name' or an existing folder)")
+        raise ModelNotAvailableError(f"{what} folder not found: {p} (pass a hub id such as 'org/name' or an existing "
+                                     f"folder)")
     try: return cls.from_pretrained(str(name), **kwargs)
     except (OSError, ValueError) as e:
         raise ModelNotAvailableError(
             f"cannot load the {what} {name!r} from the Hugging Face Hub or its local cache ({_last_line(e)}). "
-            f"On a machine with internet run `hf download {name} --local-dir DIR` (older hubs: `huggingface-cli download`), "
-            f"copy DIR here and pass the folder instead of {name!r}; set HF_HUB_OFFLINE=1 to use only the local cache without waiting for the network.") from None
+            f"On a machine with internet run `hf download {name} --local-dir DIR` (older hubs: `huggingface-cli "
+            f"download`), "
+            f"copy DIR here and pass the folder instead of {name!r}; set HF_HUB_OFFLINE=1 to use only the local cache "
+            f"without waiting for the network.") from None
 
 def default_device()->torch.device: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 def to_pil(img)->Image.Image:
-    "An RGB PIL image from a PIL image, a uint8/float array `(h, w, 3)` or a tensor `(3, h, w)` (float in [0, 1] or uint8)."
+    ("An RGB PIL image from a PIL image, a uint8/float array `(h, w, 3)` or a tensor `(3, h, w)` (float in [0, 1] or "
+     "uint8).")
     if isinstance(img, Image.Image): return img.convert('RGB')
     if isinstance(img, Tensor):
-        if img.dim() != 3 or img.shape[0] != 3: raise ValueError(f"expected an image tensor (3, h, w), got {tuple(img.shape)}")
+        if img.dim() != 3 or img.shape[0] != 3:
+            raise ValueError(f"expected an image tensor (3, h, w), got {tuple(img.shape)}")
         img = img.detach().cpu().permute(1, 2, 0).numpy()
     if isinstance(img, np.ndarray):
         if img.ndim != 3 or img.shape[-1] != 3: raise ValueError(f"expected an image array (h, w, 3), got {img.shape}")
@@ -146,9 +158,11 @@ class BlipCaptioner:
         self.device = torch.device(device) if device is not None else default_device()
         self.dtype = dtype or (torch.float16 if self.device.type == 'cuda' else torch.float32)
         self.name, self.prompt, self.batch_size = str(model), prompt, batch_size
-        self.gen_kw = dict(max_new_tokens=max_new_tokens, min_new_tokens=min_new_tokens, num_beams=num_beams, do_sample=False)
+        self.gen_kw = dict(max_new_tokens=max_new_tokens, min_new_tokens=min_new_tokens, num_beams=num_beams,
+                           do_sample=False)
         self.processor = load_pretrained(BlipProcessor, model, 'BLIP processor', local_files_only)
-        self.model = load_pretrained(BlipForConditionalGeneration, model, 'BLIP model', local_files_only, dtype=self.dtype).to(self.device).eval()
+        self.model = load_pretrained(BlipForConditionalGeneration, model, 'BLIP model', local_files_only,
+                                     dtype=self.dtype).to(self.device).eval()
 
     @torch.no_grad()
     def __call__(self, images:Sequence)->list[str]:
@@ -173,12 +187,15 @@ def save_tiny_blip(folder:str|Path, # output folder (created)
     try: from transformers import BlipImageProcessorPil as ImageProcessor     # transformers 5 (no torchvision needed)
     except ImportError: from transformers import BlipImageProcessor as ImageProcessor
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    words = "a an the of with and at in on view city street building buildings night lights car road sky tree trees house field lake sun red".split()
+    words = ("a an the of with and at in on view city street building buildings night lights car road sky tree trees "
+             "house field lake sun red").split()
     vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', *words]
     (folder/'vocab.txt').write_text('\n'.join(vocab) + '\n')
-    proc = BlipProcessor(image_processor=ImageProcessor(size={'height': 32, 'width': 32}), tokenizer=BertTokenizer(str(folder/'vocab.txt')))
+    proc = BlipProcessor(image_processor=ImageProcessor(size={'height': 32, 'width': 32}),
+                         tokenizer=BertTokenizer(str(folder/'vocab.txt')))
     tower = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2)
-    cfg = BlipConfig(text_config=dict(vocab_size=len(vocab), max_position_embeddings=64, bos_token_id=2, sep_token_id=3, pad_token_id=0, **tower),
+    cfg = BlipConfig(text_config=dict(vocab_size=len(vocab), max_position_embeddings=64, bos_token_id=2,
+                                      sep_token_id=3, pad_token_id=0, **tower),
                      vision_config=dict(image_size=32, patch_size=8, **tower), projection_dim=16)
     with torch.random.fork_rng(devices=[]):            # seeded weights, global RNG untouched
         torch.manual_seed(seed)
@@ -202,12 +219,14 @@ FUSION_EXAMPLES = (   # (four view captions, fused caption); the first is adapte
      "an aerial view of a city at night, the city including buildings, lights, a parking lot and a street"),
     (("a beach with palm trees and the ocean", "a person walking on a sandy beach",
       "a road lined with palm trees", "waves crashing on the shore of a beach"),
-     "a sunny beach with palm trees, waves crashing on the shore, a person walking on the sand and a road lined with palm trees"),
+     "a sunny beach with palm trees, waves crashing on the shore, a person walking on the sand and a road lined with "
+     "palm trees"),
 )
 
 def format_view_captions(captions:Sequence[str])->str:
     "The four captions as `front: …` / `right: …` / `back: …` / `left: …` lines."
-    if isinstance(captions, str) or len(captions) != 4: raise ValueError(f"expected four view captions (front, right, back, left), got {captions!r}")
+    if isinstance(captions, str) or len(captions) != 4:
+        raise ValueError(f"expected four view captions (front, right, back, left), got {captions!r}")
     return '\n'.join(f"{n}: {' '.join(str(c).split())}" for n, c in zip(VIEW_NAMES, captions))
 
 def fusion_prompt(captions:Sequence[str],       # captions of the front, right, back, left views
@@ -224,7 +243,8 @@ def fusion_prompt(captions:Sequence[str],       # captions of the front, right, 
 _LABEL = re.compile(r'^(?:(?:final|fused|scene|panorama|panoramic|360)\s+)?(?:caption|summary|summarization|answer)\s*:\s*', re.I)
 
 def clean_caption(text:str)->str:
-    "One-line caption from an LLM reply: drops `<think>` blocks, 'Caption:' labels, quotes, markdown and a final full stop."
+    ("One-line caption from an LLM reply: drops `<think>` blocks, 'Caption:' labels, quotes, markdown and a final "
+     "full stop.")
     text = re.sub(r'<think>.*?(</think>|$)', '', str(text), flags=re.S | re.I)
     lines = [l.strip() for l in text.splitlines() if l.strip()]
     if len(lines) > 1 and lines[0].endswith(':'): lines = lines[1:]      # "Here is the caption:" ⏎ caption
@@ -245,8 +265,10 @@ def plain_prompt(messages:list[dict])->str:
 # %% ../nbs/05_textfusion.ipynb #6ea4edb7
 _ARTEFACTS = re.compile(r'\b(?:arafed|araffe|arafe|araf|there is|there are)\b', re.I)
 _SPLIT = re.compile(r'\s*[,;]\s*|\s+(?:with|and|next to|near|while)\s+')
-_FRAMING = re.compile(r'^(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,3}?(?:view|picture|photo|photograph|image|shot|close up|closeup)\s+of\s+')
-_STOPWORDS = frozenset('a an the and or with of at in on to into onto from by for is are be it its this that these those there '
+_FRAMING = re.compile(r'^(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,3}?(?:view|picture|photo|photograph|image|shot|close '
+                      r'up|closeup)\s+of\s+')
+_STOPWORDS = frozenset('a an the and or with of at in on to into onto from by for is are be it its this that these '
+                       'those there '
                        'some many several one two three four five very'.split())
 _CONTEXT_PREPS = ('at', 'in', 'during', 'under')
 
@@ -255,7 +277,8 @@ def _singular(w:str)->str:
     return w[:-1] if len(w) > 3 and w.endswith('s') and not w.endswith(('ss', 'us', 'is')) else w
 
 def content_words(phrase:str)->set[str]:
-    "The content words of a phrase: lower case, singular, no articles/prepositions/numbers (`MergeSummariser`'s dedupe key)."
+    ("The content words of a phrase: lower case, singular, no articles/prepositions/numbers (`MergeSummariser`'s "
+     "dedupe key).")
     return {_singular(w) for w in re.findall(r"[a-z0-9][a-z0-9'-]*", phrase.lower()) if w not in _STOPWORDS}
 
 def _join(items:list[str])->str: return items[0] if len(items) == 1 else ', '.join(items[:-1]) + ' and ' + items[-1]
@@ -267,7 +290,8 @@ def _context(phrase:str)->str|None:
     return ' '.join(w[i:]) if i is not None and i < len(w) - 1 else None
 
 class MergeSummariser:
-    "Deterministic fusion without an LLM: 'a panoramic view of X, with Y and Z' from the deduplicated phrases of the captions."
+    ("Deterministic fusion without an LLM: 'a panoramic view of X, with Y and Z' from the deduplicated phrases of "
+     "the captions.")
     def __init__(self, prefix:str='a panoramic view of', # words before the first phrase
                  max_items:int=6):                        # most phrases kept (CLIP reads 77 tokens)
         self.prefix, self.max_items = prefix, max_items
@@ -287,7 +311,8 @@ class MergeSummariser:
         if not kept: raise ValueError(f"no content words in the captions {list(captions)!r}")
         kept = kept[:self.max_items]
         ctxs = [_context(p) for p in kept]
-        shared = max((c for c in set(ctxs) if c and ctxs.count(c) >= 2), key=lambda c: (ctxs.count(c), -ctxs.index(c)), default=None)
+        shared = max((c for c in set(ctxs) if c and ctxs.count(c) >= 2), key=lambda c: (ctxs.count(c), -ctxs.index(c)),
+                     default=None)
         if shared: kept = [p[:-len(shared)].rstrip() if c == shared else p for p, c in zip(kept, ctxs)]
         out = f"{self.prefix} {kept[0]}".strip()
         if len(kept) > 1: out += ', with ' + _join(kept[1:])
@@ -305,7 +330,8 @@ class LLMTimeoutError(LLMError, TimeoutError):
     "No answer from an LLM endpoint within the timeout."
 
 def chat_completions_url(base_url:str)->str:
-    "The chat-completions URL of an OpenAI-compatible base URL ('http://host:8000' → 'http://host:8000/v1/chat/completions')."
+    ("The chat-completions URL of an OpenAI-compatible base URL ('http://host:8000' → "
+     "'http://host:8000/v1/chat/completions').")
     u = base_url.strip().rstrip('/')
     if not u.startswith(('http://', 'https://')): raise ValueError(f"expected an http(s) base URL, got {base_url!r}")
     if u.endswith('/chat/completions'): return u
@@ -348,7 +374,8 @@ class OpenAISummariser:
         self.model = model or env('DVD360_LLM_MODEL') or 'gpt-4o-mini'
         self.api_key = api_key if api_key is not None else (env('DVD360_LLM_API_KEY') or env('OPENAI_API_KEY'))
         if not self.api_key and urllib.parse.urlparse(self.url).hostname == 'api.openai.com':
-            raise ValueError("no API key for api.openai.com: set OPENAI_API_KEY (or DVD360_LLM_API_KEY) or pass api_key=; "
+            raise ValueError("no API key for api.openai.com: set OPENAI_API_KEY (or DVD360_LLM_API_KEY) or pass "
+                             "api_key=; "
                              "for another server set DVD360_LLM_BASE_URL or pass base_url=")
         self.timeout, self.retries, self.backoff, self.examples = timeout, retries, backoff, examples
         self.body = {**({'temperature': temperature} if temperature is not None else {}),
@@ -369,7 +396,8 @@ class OpenAISummariser:
             try: raw = self._post(data); break
             except urllib.error.HTTPError as e:
                 msg = _server_message(e.read() or b'')
-                hint = ' (check the API key: OPENAI_API_KEY / DVD360_LLM_API_KEY / api_key=)' if e.code in (401, 403) else \
+                hint = ' (check the API key: OPENAI_API_KEY / DVD360_LLM_API_KEY / api_key=)' if e.code in (401,
+                                                                                                            403) else \
                        f' (check the model name {self.model!r})' if e.code == 404 else ''
                 err = LLMError(f"{self.url} answered HTTP {e.code} {e.reason}: {msg}{hint}", self.url, e.code, msg)
                 if e.code not in _RETRY_STATUS: raise err from None
@@ -378,7 +406,8 @@ class OpenAISummariser:
                     err = LLMTimeoutError(f"no answer from {self.url} within {self.timeout:g} s", self.url)
                 else: err = LLMError(f"cannot reach {self.url}: {e.reason}", self.url)
             except (TimeoutError, socket.timeout):
-                err = LLMTimeoutError(f"no answer from {self.url} within {self.timeout:g} s (raise timeout= or check the server)", self.url)
+                err = LLMTimeoutError(f"no answer from {self.url} within {self.timeout:g} s (raise timeout= or check "
+                                      f"the server)", self.url)
             except (ConnectionError, http.client.HTTPException, OSError) as e:
                 err = LLMError(f"connection to {self.url} failed: {_last_line(e)}", self.url)
             if attempt < self.retries: time.sleep(self.backoff*2**attempt)
@@ -387,7 +416,8 @@ class OpenAISummariser:
             raise err
         try: content = json.loads(raw)['choices'][0]['message']['content']
         except (ValueError, KeyError, IndexError, TypeError):
-            raise LLMError(f"{self.url} answered, but not in the chat-completions format: {raw[:300]!r}", self.url, 200) from None
+            raise LLMError(f"{self.url} answered, but not in the chat-completions format: {raw[:300]!r}", self.url,
+                           200) from None
         if not isinstance(content, str) or not content.strip():
             raise LLMError(f"{self.url} returned an empty message for model {self.model!r}", self.url, 200)
         return content
@@ -397,7 +427,8 @@ class OpenAISummariser:
         if not out: raise LLMError(f"{self.url} ({self.model}) gave no usable caption", self.url, 200)
         return out
 
-    def __repr__(self): return f"OpenAISummariser(url={self.url!r}, model={self.model!r}, key={'set' if self.api_key else 'none'})"
+    def __repr__(self): return (f"OpenAISummariser(url={self.url!r}, model={self.model!r}, "
+                                f"key={'set' if self.api_key else 'none'})")
 
 # %% ../nbs/05_textfusion.ipynb #cda3b239
 def _fold_system(messages:list[dict])->list[dict]:
@@ -420,7 +451,8 @@ class LocalLLMSummariser:
         self.dtype = dtype or (torch.bfloat16 if self.device.type == 'cuda' else torch.float32)
         self.name, self.max_new_tokens, self.examples = str(model), max_new_tokens, examples
         self.tokenizer = load_pretrained(AutoTokenizer, model, 'tokenizer', local_files_only)
-        self.model = load_pretrained(AutoModelForCausalLM, model, 'language model', local_files_only, dtype=self.dtype).to(self.device).eval()
+        self.model = load_pretrained(AutoModelForCausalLM, model, 'language model', local_files_only,
+                                     dtype=self.dtype).to(self.device).eval()
 
     @property
     def has_chat_template(self)->bool: return bool(getattr(self.tokenizer, 'chat_template', None))
@@ -430,7 +462,8 @@ class LocalLLMSummariser:
         msgs = fusion_prompt(captions, self.examples)
         if not self.has_chat_template: return plain_prompt(msgs)
         try: return self.tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
-        except Exception: return self.tokenizer.apply_chat_template(_fold_system(msgs), tokenize=False, add_generation_prompt=True)
+        except Exception:
+            return self.tokenizer.apply_chat_template(_fold_system(msgs), tokenize=False, add_generation_prompt=True)
 
     @torch.no_grad()
     def generate(self, prompt:str)->str:
@@ -438,7 +471,8 @@ class LocalLLMSummariser:
         enc = self.tokenizer(prompt, return_tensors='pt', add_special_tokens=not self.has_chat_template).to(self.device)
         tok = self.tokenizer
         pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
-        ids = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, do_sample=False, num_beams=1, pad_token_id=pad)
+        ids = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, do_sample=False, num_beams=1,
+                                  pad_token_id=pad)
         return tok.decode(ids[0, enc['input_ids'].shape[1]:], skip_special_tokens=True)
 
     def __call__(self, captions:Sequence[str])->str:
@@ -460,13 +494,15 @@ def make_captioner(kind_or_path:str|Path|Callable='blip', # 'blip' | 'blip-large
 
 def make_summariser(kind:str|Callable='merge', # 'merge' | 'openai' | 'api' | 'local' | a callable
                     **kwargs)->Callable:        # options of that summariser
-    "A summariser by kind: `MergeSummariser`, `OpenAISummariser` or `LocalLLMSummariser` (a callable is returned as is)."
+    ("A summariser by kind: `MergeSummariser`, `OpenAISummariser` or `LocalLLMSummariser` (a callable is returned as "
+     "is).")
     if callable(kind): return kind
     k = str(kind).lower()
     if k == 'merge': return MergeSummariser(**kwargs)
     if k in ('openai', 'api'): return OpenAISummariser(**kwargs)
     if k == 'local':
-        if not kwargs.get('model'): raise ValueError("the 'local' summariser needs model= (a hub id or a folder with a causal LM)")
+        if not kwargs.get('model'):
+            raise ValueError("the 'local' summariser needs model= (a hub id or a folder with a causal LM)")
         return LocalLLMSummariser(**kwargs)
     raise ValueError(f"unknown summariser {kind!r}: expected one of {SUMMARISERS} or a callable list[str] → str")
 
@@ -479,7 +515,8 @@ class PanoramaCaption:
     def by_view(self)->dict[str, str]: return dict(zip(VIEW_NAMES, self.views))
 
 def _check_captions(caps, captioner)->list[str]:
-    if isinstance(caps, str) or not isinstance(caps, Sequence) or len(caps) != 4 or not all(isinstance(c, str) for c in caps):
+    if isinstance(caps, str) or not isinstance(caps, Sequence) or len(caps) != 4 or not all(isinstance(c,
+                                                                                                       str) for c in caps):
         raise TypeError(f"the captioner {captioner!r} should return 4 strings for 4 views, got {caps!r}")
     return [' '.join(c.split()) for c in caps]
 
@@ -504,7 +541,8 @@ def caption_panorama(frame_or_video,                       # video/image path, P
 CSV_COLUMNS = ('videoid', 'name', *VIEW_NAMES)
 
 def write_csv_atomic(path:str|Path, rows:list[dict], fieldnames:Sequence[str]):
-    "Write `rows` to `path` through a temporary file in the same folder and `os.replace`: readers see the old or the new CSV, never half of one."
+    ("Write `rows` to `path` through a temporary file in the same folder and `os.replace`: readers see the old or "
+     "the new CSV, never half of one.")
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, 'w', newline='', encoding='utf-8') as f:
@@ -548,7 +586,8 @@ def caption_videos(video_dir:str|Path,                   # folder of ERP videos;
                    captioner_kw:dict|None=None,          # options for `make_captioner` (device, dtype, …)
                    summariser_kw:dict|None=None,         # options for `make_summariser` (base_url, model, …)
                   )->CaptionRun:
-    "360 Text Fusion for a folder of videos into a WEB360 CSV (`videoid`, `name`, view captions), resumable and written atomically."
+    ("360 Text Fusion for a folder of videos into a WEB360 CSV (`videoid`, `name`, view captions), resumable and "
+     "written atomically.")
     if save_every < 1: raise ValueError(f"expected save_every ≥ 1, got {save_every}")
     videos, out = list_videos(video_dir, extensions), Path(out_csv)
     rows, fields = [], []
@@ -557,9 +596,11 @@ def caption_videos(video_dir:str|Path,                   # folder of ERP videos;
             with open(out, newline='', encoding='utf-8') as f:
                 reader = csv.DictReader(f); rows, fields = list(reader), list(reader.fieldnames or [])
         except (UnicodeDecodeError, csv.Error) as e:   # an empty file is fine (a fresh table); other bytes are not a CSV
-            raise ValueError(f"{out} is not a readable UTF-8 CSV ({e}); it would be overwritten, so nothing is written. "
+            raise ValueError(f"{out} is not a readable UTF-8 CSV ({e}); it would be overwritten, so nothing is "
+                             f"written. "
                              f"Move it aside or choose another output CSV") from None
-        if fields and 'videoid' not in fields: raise ValueError(f"{out}: expected a WEB360 CSV with a 'videoid' column, found {fields}")
+        if fields and 'videoid' not in fields:
+            raise ValueError(f"{out}: expected a WEB360 CSV with a 'videoid' column, found {fields}")
     fieldnames = [*CSV_COLUMNS, *(f for f in fields if f not in CSV_COLUMNS)]
     by_id = {r['videoid']: r for r in rows}
     run = CaptionRun(out)
@@ -585,5 +626,6 @@ def caption_videos(video_dir:str|Path,                   # folder of ERP videos;
         bar.close()
         if pending: write_csv_atomic(out, rows, fieldnames)
     if run.failed:
-        warnings.warn(f"{len(run.failed)} of {len(todo)} videos could not be read and were skipped: {', '.join(run.failed)}")
+        warnings.warn(f"{len(run.failed)} of {len(todo)} videos could not be read and were skipped: "
+                      f"{', '.join(run.failed)}")
     return run

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_training.ipynb #51a32d1c
 from __future__ import annotations
-import argparse, contextlib, csv, dataclasses, difflib, json, math, os, platform, shutil, time, types, typing, warnings
+import argparse, contextlib, csv, dataclasses, difflib, json, math, os, platform, shutil, sys, time, types, typing, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +64,8 @@ def diffusion_target(scheduler,         # diffusers noise scheduler (e.g. `DDPMS
 
 # %% ../nbs/10_training.ipynb #cfa6cda1
 def _coerce(name:str, value, tp):
-    "Check `value` against the type hint `tp` of field `name`, converting lossless cases (int → float, list → tuple, '1e-5' → float)."
+    ("Check `value` against the type hint `tp` of field `name`, converting lossless cases (int → float, list → "
+     "tuple, '1e-5' → float).")
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if tp is Any: return value
     if origin in (Union, types.UnionType):
@@ -81,11 +82,13 @@ def _coerce(name:str, value, tp):
         except ValueError: pass
     elif tp is str and isinstance(value, (str, os.PathLike)): return str(value)
     elif tp is str and isinstance(value, bool):
-        raise TypeError(f"TrainConfig.{name}: expected a string, got {value!r}: YAML reads unquoted yes/no/on/off/true/false as booleans; quote it, e.g. {name}: 'no'")
+        raise TypeError(f"TrainConfig.{name}: expected a string, got {value!r}: YAML reads unquoted "
+                        f"yes/no/on/off/true/false as booleans; quote it, e.g. {name}: 'no'")
     elif (tp is dict or origin is dict) and isinstance(value, dict): return dict(value)
     elif origin in (list, tuple) and isinstance(value, (list, tuple)):
         return origin(_coerce(f"{name}[]", v, args[0]) for v in value)
-    raise TypeError(f"TrainConfig.{name}: expected {getattr(tp, '__name__', tp)}, got {value!r} ({type(value).__name__})")
+    raise TypeError(f"TrainConfig.{name}: expected {getattr(tp, '__name__', tp)}, got {value!r} "
+                    f"({type(value).__name__})")
 
 # %% ../nbs/10_training.ipynb #d5ac1a18
 @dataclass
@@ -169,27 +172,34 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.task must be 'adapter', 'base' or 'vae', got {self.task!r}")
         m = self.adapter.get('unshuffle', 8)*2**(len(self.adapter.get('channels', (0,)*4)) - 1) if self.task == 'adapter' else 8
         if self.height % m or self.width % m:
-            raise ValueError(f"expected height and width multiples of {m} (the adapter's downscale), got {self.height}×{self.width}")
-        if self.ema_decay is not None and not 0 < self.ema_decay < 1: raise ValueError(f"TrainConfig.ema_decay must be in (0, 1), got {self.ema_decay}")
-        if self.snr_gamma is not None and not self.snr_gamma >= 1: raise ValueError(f"TrainConfig.snr_gamma must be ≥ 1, got {self.snr_gamma}")
+            raise ValueError(f"expected height and width multiples of {m} (the adapter's downscale), got "
+                             f"{self.height}×{self.width}")
+        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+            raise ValueError(f"TrainConfig.ema_decay must be in (0, 1), got {self.ema_decay}")
+        if self.snr_gamma is not None and not self.snr_gamma >= 1:
+            raise ValueError(f"TrainConfig.snr_gamma must be ≥ 1, got {self.snr_gamma}")
         if self.timestep_range is not None and not (len(self.timestep_range) == 2 and
                                                     0 <= self.timestep_range[0] < self.timestep_range[1] <= self.num_train_timesteps):
             raise ValueError(f"TrainConfig.timestep_range must be [lo, hi) with 0 ≤ lo < hi ≤ num_train_timesteps "
                              f"({self.num_train_timesteps}), got {self.timestep_range}")
         for k in ('flow_dropout', 'caption_dropout'):
-            if not 0 <= getattr(self, k) <= 1: raise ValueError(f"TrainConfig.{k} must be a probability in [0, 1], got {getattr(self, k)}")
-        for k in ('batch_size', 'gradient_accumulation_steps', 'max_steps', 'num_frames', 'stride', 'vae_batch_frames', 'log_every'):
+            if not 0 <= getattr(self, k) <= 1:
+                raise ValueError(f"TrainConfig.{k} must be a probability in [0, 1], got {getattr(self, k)}")
+        for k in ('batch_size', 'gradient_accumulation_steps', 'max_steps', 'num_frames', 'stride', 'vae_batch_frames',
+                  'log_every'):
             if getattr(self, k) < 1: raise ValueError(f"TrainConfig.{k} must be ≥ 1, got {getattr(self, k)}")
         if not self.lr > 0: raise ValueError(f"TrainConfig.lr must be > 0, got {self.lr}")
         if self.mixed_precision not in ('no', 'fp16', 'bf16'):
             raise ValueError(f"TrainConfig.mixed_precision must be 'no', 'fp16' or 'bf16', got {self.mixed_precision!r}")
         if self.prediction_type not in ('epsilon', 'v_prediction', 'sample'):
-            raise ValueError(f"TrainConfig.prediction_type must be 'epsilon', 'v_prediction' or 'sample', got {self.prediction_type!r}")
+            raise ValueError(f"TrainConfig.prediction_type must be 'epsilon', 'v_prediction' or 'sample', got "
+                             f"{self.prediction_type!r}")
 
     @classmethod
     def from_dict(cls, d:dict, source:str='config')->TrainConfig:
         "Build from a dict; unknown keys are a `ValueError` naming the closest valid ones."
-        if not isinstance(d, dict): raise TypeError(f"{source}: expected a mapping of TrainConfig fields, got {type(d).__name__}")
+        if not isinstance(d, dict):
+            raise TypeError(f"{source}: expected a mapping of TrainConfig fields, got {type(d).__name__}")
         names = [f.name for f in dataclasses.fields(cls)]
         bad = [k for k in d if k not in names]
         if bad:
@@ -232,7 +242,8 @@ class TrainConfig:
         return type(self).from_dict(d, source='overrides')
 
 # names used by diffusers' example training scripts
-_ALIASES = dict(learning_rate='lr', train_batch_size='batch_size', max_train_steps='max_steps', checkpointing_steps='checkpoint_every',
+_ALIASES = dict(learning_rate='lr', train_batch_size='batch_size', max_train_steps='max_steps',
+                checkpointing_steps='checkpoint_every',
                 pretrained_model_name_or_path='pretrained_model_path',
                 checkpoints_total_limit='keep_checkpoints', report_to='log_with', lr_warmup='lr_warmup_steps')
 
@@ -256,7 +267,8 @@ def build_dataset(config:TrainConfig)->Web360Dataset:
     if not config.data_root:
         raise ValueError("TrainConfig.data_root is not set: point it at a WEB360-layout folder (CSV, videos/, flows/)")
     return Web360Dataset(config.data_root, csv_path=config.csv_path, num_frames=config.num_frames, stride=config.stride,
-                         size=(config.height, config.width), random_start=config.random_start, random_yaw=config.random_yaw,
+                         size=(config.height, config.width), random_start=config.random_start,
+                         random_yaw=config.random_yaw,
                          require_flow=config.require_flow, seed=config.seed, latents_dir=config.latents_dir)
 
 WEIGHT_SUFFIXES = ('.safetensors', '.ckpt', '.pth', '.pt', '.bin')
@@ -265,14 +277,17 @@ def hub_online(timeout:float=2.)->bool:
     "Whether the Hugging Face Hub (`HF_ENDPOINT`) accepts a connection: one short probe instead of minutes of retries."
     import socket, urllib.parse
     u = urllib.parse.urlparse(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co')
-    try: socket.create_connection((u.hostname, u.port or (443 if u.scheme == 'https' else 80)), timeout=timeout).close(); return True
+    try:
+        socket.create_connection((u.hostname, u.port or (443 if u.scheme == 'https' else 80)),
+                                 timeout=timeout).close(); return True
     except OSError: return False
 
 def check_sources(sources:dict,        # what → hub id, folder or file (None: not used)
                   offline:bool=False,  # only the local cache may be used
                   flag:str='--offline', # how the user says "offline" (for the message)
                  )->list[str]:         # the hub ids (found in the cache or reachable)
-    "Fail at once for model sources that cannot load: a missing local path (never looked up as a hub id), an empty folder, or hub ids neither in the cache nor reachable."
+    ("Fail at once for model sources that cannot load: a missing local path (never looked up as a hub id), an empty "
+     "folder, or hub ids neither in the cache nor reachable.")
     from dvd360.flow import in_hub_cache
     from dvd360.textfusion import is_hub_id
     hub = []
@@ -280,7 +295,9 @@ def check_sources(sources:dict,        # what → hub id, folder or file (None: 
         if src is None: continue
         p = Path(str(src)).expanduser()
         if p.is_dir():
-            if not any(p.iterdir()): raise FileNotFoundError(f"{what}: folder {p} is empty; expected a model folder (config.json and weights, as written by save_pretrained or `hf download ID --local-dir {p}`)")
+            if not any(p.iterdir()):
+                raise FileNotFoundError(f"{what}: folder {p} is empty; expected a model folder (config.json and "
+                                        f"weights, as written by save_pretrained or `hf download ID --local-dir {p}`)")
         elif p.exists(): continue
         elif p.suffix.lower() in WEIGHT_SUFFIXES or not is_hub_id(src):
             raise FileNotFoundError(f"{what}: no such file or folder: {p}")
@@ -289,7 +306,8 @@ def check_sources(sources:dict,        # what → hub id, folder or file (None: 
     missing = [(w, s) for w, s in hub if not in_hub_cache(s)]
     if missing and (offline or not hub_online()):
         names = ', '.join(f"{w} {s!r}" for w, s in missing)
-        why = 'offline mode is on' if offline else f"the Hugging Face Hub cannot be reached (no network?); {flag} uses only the local cache"
+        why = 'offline mode is on' if offline else (f"the Hugging Face Hub cannot be reached (no network?); {flag} "
+                                                    f"uses only the local cache")
         dl = '; '.join(f"`hf download {s} --local-dir DIR`" for _, s in missing)
         raise OSError(f"{names}: not in the local Hugging Face cache and {why}. On a machine with internet run {dl}, "
                       f"copy DIR here and pass the folder instead of the hub id")
@@ -306,19 +324,25 @@ def load_components(config:TrainConfig)->dict:
         from dvd360.pipeline import load_sd15_parts, load_motion_adapter
         p = config.pretrained_model_path
         if config.motion_module_path is None:                    # unet/ is already a UNetMotionModel
-            if config.single_file: raise ValueError("single_file replaces the base's 2D U-Net: it needs motion_module_path (the motion module added to it)")
+            if config.single_file:
+                raise ValueError("single_file replaces the base's 2D U-Net: it needs motion_module_path (the motion "
+                                 "module added to it)")
             comps = dict(tokenizer=CLIPTokenizer.from_pretrained(p, subfolder='tokenizer'),
                          text_encoder=CLIPTextModel.from_pretrained(p, subfolder='text_encoder'),
-                         vae=AutoencoderKL.from_pretrained(p, subfolder='vae'), unet=UNetMotionModel.from_pretrained(p, subfolder='unet'))
+                         vae=AutoencoderKL.from_pretrained(p, subfolder='vae'), unet=UNetMotionModel.from_pretrained(p,
+                                                                                                                     subfolder='unet'))
         else:      # SD 1.5 (or a personalised single file on it) + a motion module: folder, hub id or original mm_sd_*.ckpt file
             tok, te, vae, u2d = load_sd15_parts(p, config.single_file, config.single_file_text_encoder)
             motion = load_motion_adapter(config.motion_module_path, config=config.motion_config)
-            with _quiet_dtype_cast(): comps = dict(tokenizer=tok, text_encoder=te, vae=vae, unet=UNetMotionModel.from_unet2d(u2d, motion))
+            with _quiet_dtype_cast():
+                comps = dict(tokenizer=tok, text_encoder=te, vae=vae, unet=UNetMotionModel.from_unet2d(u2d, motion))
         torch.manual_seed(config.seed)
         # a new adapter reads the dataset's encoding and remembers the models it is trained with (`dvd360 generate`'s defaults)
         local = lambda s: str(Path(s).expanduser().resolve()) if s is not None and Path(s).expanduser().exists() else s
-        comps['adapter'] = Adapter360(**{'encoding': config.flow_encoding, 'base_model': local(p), 'single_file': local(config.single_file),
-                                         'motion_module': local(config.motion_module_path), 'motion_config': config.motion_config,
+        comps['adapter'] = Adapter360(**{'encoding': config.flow_encoding, 'base_model': local(p),
+                                         'single_file': local(config.single_file),
+                                         'motion_module': local(config.motion_module_path),
+                                         'motion_config': config.motion_config,
                                          **config.adapter})
     if config.adapter_path:    # a folder, a hub id, or the authors' checkpoint file (its config: `config.adapter`)
         from dvd360.pipeline import load_adapter
@@ -334,7 +358,8 @@ class EpochSampler(Sampler):
                  seed:int=0, shuffle:bool=True,
                  num_replicas:int=1, rank:int=0): # processes and this one's index
         if n < 1: raise ValueError(f"expected a non-empty dataset, got {n} samples")
-        if not 0 <= rank < num_replicas: raise ValueError(f"expected 0 ≤ rank < num_replicas, got rank {rank} of {num_replicas}")
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"expected 0 ≤ rank < num_replicas, got rank {rank} of {num_replicas}")
         self.n, self.batch_size, self.seed, self.shuffle = n, batch_size, seed, shuffle
         self.num_replicas, self.rank, self.epoch, self.start = num_replicas, rank, 0, 0
 
@@ -345,7 +370,8 @@ class EpochSampler(Sampler):
 
     def set_epoch(self, epoch:int, start:int=0):
         "Iterate epoch `epoch`, skipping its first `start` batches."
-        if not 0 <= start <= self.batches_per_epoch: raise ValueError(f"start batch {start} outside [0, {self.batches_per_epoch}]")
+        if not 0 <= start <= self.batches_per_epoch:
+            raise ValueError(f"start batch {start} outside [0, {self.batches_per_epoch}]")
         self.epoch, self.start = epoch, start
 
     def order(self, epoch:int)->np.ndarray:
@@ -389,14 +415,16 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
                   flow_encoding:str='dvd360',  # encoding of `batch['flow']`; converted to what the adapter reads
                   timestep_range:tuple|None=None, # draw t in [lo, hi) only (see `sample_timesteps`)
                  )->Tensor:                    # scalar float32 loss
-    "Denoising loss of the 360-Adapter on one batch: noise latents, inject adapter features from the flow, weight by latitude."
+    ("Denoising loss of the 360-Adapter on one batch: noise latents, inject adapter features from the flow, weight "
+     "by latitude.")
     unet, adapter, sched = models['unet'], models['adapter'], models['scheduler']
     p = next(unet.parameters()); device, dtype = p.device, weight_dtype or p.dtype
     with torch.no_grad():
         if 'latents' in batch: latents = batch['latents'].to(device, torch.float32)
         else: latents = encode_video(models['vae'], batch['pixel_values'], generator, vae_batch_frames).float()
         b, _, f = latents.shape[:3]
-        captions = ['' if r < caption_dropout else c for r, c in zip(torch.rand(b, generator=generator).tolist(), batch['caption'])]
+        captions = ['' if r < caption_dropout else c for r, c in zip(torch.rand(b, generator=generator).tolist(),
+                                                                     batch['caption'])]
         text = encode_prompts(models['tokenizer'], models['text_encoder'], captions).to(dtype).repeat_interleave(f, 0)
         keep = (torch.rand(b, generator=generator) >= flow_dropout).float().view(b, 1, 1, 1, 1)
         flow = condition_for_adapter(batch['flow'].float(), flow_encoding, getattr(adapter, 'module', adapter))*keep   # dropped: zeros
@@ -422,7 +450,8 @@ def snr_weights(scheduler,          # the training noise scheduler
                 timesteps:Tensor,   # (b,) integer timesteps
                 gamma:float,        # cap γ
                )->Tensor:           # (b,) float32 weights of the prediction-type loss
-    "Min-SNR loss weights: min(SNR + 1, γ) in x₀ units, converted to the scheduler's prediction type (ε: ÷ SNR, v: ÷ (SNR + 1))."
+    ("Min-SNR loss weights: min(SNR + 1, γ) in x₀ units, converted to the scheduler's prediction type (ε: ÷ SNR, v: "
+     "÷ (SNR + 1)).")
     a = scheduler.alphas_cumprod.to(timesteps.device)[timesteps].float()
     snr = a/(1 - a)
     w0 = torch.clamp(snr + 1, max=gamma)
@@ -433,7 +462,8 @@ def weighted_mse(pred:Tensor, target:Tensor,         # (b, c, f, h, w)
                  latitude_aware:bool=True,           # |cos latitude| row weights (eq. 10)
                  sample_weights:Tensor|None=None,    # (b,) per-sample weights (e.g. `snr_weights`)
                 )->Tensor:
-    "MSE with optional latitude weights and per-sample weights; equals `latitude_aware_loss` / `F.mse_loss` without the latter."
+    ("MSE with optional latitude weights and per-sample weights; equals `latitude_aware_loss` / `F.mse_loss` without "
+     "the latter.")
     if sample_weights is None:
         return latitude_aware_loss(pred, target) if latitude_aware else F.mse_loss(pred.float(), target.float())
     err = (target.float() - pred.float())**2
@@ -472,8 +502,10 @@ def base_loss(models:dict,               # tokenizer, scheduler, vae (unless lat
         if 'latents' in batch: latents = batch['latents'].to(device, torch.float32)
         else: latents = encode_video(models['vae'], batch['pixel_values'], generator, vae_batch_frames).float()
         b = latents.shape[0]
-        captions = ['' if r < caption_dropout else c for r, c in zip(torch.rand(b, generator=generator).tolist(), batch['caption'])]
-        ids = tok(captions, padding='max_length', max_length=tok.model_max_length, truncation=True, return_tensors='pt').input_ids
+        captions = ['' if r < caption_dropout else c for r, c in zip(torch.rand(b, generator=generator).tolist(),
+                                                                     batch['caption'])]
+        ids = tok(captions, padding='max_length', max_length=tok.model_max_length, truncation=True,
+                  return_tensors='pt').input_ids
         t = sample_timesteps(sched, b, generator, timestep_range).to(device)
         noise = torch.randn(latents.shape, generator=generator).to(device)
         noisy = sched.add_noise(latents, noise, t)
@@ -493,7 +525,8 @@ def _rmtree(p:Path):
     if p.exists(): shutil.rmtree(p)
 
 def save_weights(model:nn.Module, folder:str|Path, ema=None)->list[Path]:
-    "Save what trains as diffusers folders: `adapter/`, or `unet/` + `text_encoder/` (base), or `vae/`; EMA weights if given."
+    ("Save what trains as diffusers folders: `adapter/`, or `unet/` + `text_encoder/` (base), or `vae/`; EMA weights "
+     "if given.")
     folder = Path(folder)
     with ema_weights(model, ema):
         if isinstance(model, BaseDenoiser):
@@ -504,16 +537,15 @@ def save_weights(model:nn.Module, folder:str|Path, ema=None)->list[Path]:
 
 def save_checkpoint(accelerator,               # the run's `accelerate.Accelerator`
                     adapter:nn.Module,         # the (prepared) adapter
-                    output_dir:str|Path,
-                    step:int,                  # global (optimizer) step
+                    output_dir:str|Path, step:int,                  # global (optimizer) step
                     trainer_state:dict,        # data position etc. (JSON-serialisable)
-                    config:TrainConfig|None=None,
-                    keep:int|None=None,        # keep only the newest `keep` checkpoints
+                    config:TrainConfig|None=None, keep:int|None=None,        # keep only the newest `keep` checkpoints
                     ema=None,                  # `EMAModel` of the trained weights: those are saved (its state is in `state/`)
                     keep_states:int|None=None, # only the newest N checkpoints keep `state/` (optimizer, RNG: what resuming needs)
                     verbose:bool=False,        # print the checkpoint's size
                    )->Path:                    # the `checkpoint-<step>` folder
-    "Write `checkpoint-<step>` atomically (temporary folder + rename) and point `latest` at it; all processes must call."
+    ("Write `checkpoint-<step>` atomically (temporary folder + rename) and point `latest` at it; all processes must "
+     "call.")
     out = Path(output_dir); final, tmpdir = out/f'checkpoint-{step}', out/f'.tmp-checkpoint-{step}'
     main = accelerator.is_main_process
     if main: _rmtree(tmpdir); tmpdir.mkdir(parents=True)
@@ -534,7 +566,8 @@ def save_checkpoint(accelerator,               # the run's `accelerate.Accelerat
             for p in list_checkpoints(out)[:-keep_states]: _rmtree(p/'state')
         if verbose:
             size = lambda d: sum(f.stat().st_size for f in d.rglob('*') if f.is_file())/2**20
-            print(f"{final}: {size(final):.1f} MiB ({size(final/'state'):.1f} MiB of it optimizer/RNG state for resuming)")
+            print(f"{final}: {size(final):.1f} MiB ({size(final/'state'):.1f} MiB of it optimizer/RNG state for "
+                  f"resuming)")
     accelerator.wait_for_everyone()
     return final
 
@@ -542,13 +575,15 @@ def list_checkpoints(output_dir:str|Path)->list[Path]:
     "Complete `checkpoint-<step>` folders of `output_dir`, oldest first."
     out = Path(output_dir)
     if not out.is_dir(): return []
-    cks = [p for p in out.glob('checkpoint-*') if p.name.split('-', 1)[1].isdigit() and (p/'trainer_state.json').is_file()]
+    cks = [p for p in out.glob('checkpoint-*') if p.name.split('-',
+                                                               1)[1].isdigit() and (p/'trainer_state.json').is_file()]
     return sorted(cks, key=lambda p: int(p.name.split('-', 1)[1]))
 
 def resolve_checkpoint(output_dir:str|Path,  # run folder
                        resume:str|Path|None, # a checkpoint folder, 'latest', or None
                       )->Path|None:
-    "The checkpoint folder to resume from: `resume` itself, or for 'latest' the one `latest` names (None if there is none yet)."
+    ("The checkpoint folder to resume from: `resume` itself, or for 'latest' the one `latest` names (None if there "
+     "is none yet).")
     if resume is None: return None
     if str(resume) == 'latest':
         out = Path(output_dir); ptr = out/'latest'
@@ -574,8 +609,8 @@ def validation_inputs(config:TrainConfig, dataset:Web360Dataset|None=None)->dict
         fr = read_frames(config.validation_flow, list(range(0, (f - 1)*config.stride + 1, config.stride)), size=(H, W))
         flow = torch.from_numpy(fr).permute(0, 3, 1, 2).float()/255
     elif dataset is not None:
-        plain = Web360Dataset(dataset.root, csv_path=dataset.csv_path, num_frames=f, stride=config.stride, size=(H, W), random_start=False,
-                              random_yaw=False, require_flow=False, seed=config.seed)
+        plain = Web360Dataset(dataset.root, csv_path=dataset.csv_path, num_frames=f, stride=config.stride, size=(H, W),
+                              random_start=False, random_yaw=False, require_flow=False, seed=config.seed)
         plain.rows = dataset.rows
         s = plain[0]
         flow, prompt = s['flow'], prompt if prompt is not None else s['caption']
@@ -600,9 +635,11 @@ def validate(models:dict,              # training components (the adapter is the
     plain = {} if adapter is not None else dict(rotation_angle=0., circular_padding=False)   # base model: a plain T2V sample
     pipe.set_progress_bar_config(disable=True)
     _, f, _, H, W = inputs['flow'].shape
-    out = pipe(inputs['prompt'], flow=inputs['flow'].to(p.device) if adapter is not None else None, num_frames=f, height=H, width=W, **plain,
+    out = pipe(inputs['prompt'], flow=inputs['flow'].to(p.device) if adapter is not None else None, num_frames=f,
+               height=H, width=W, **plain,
                num_inference_steps=config.validation_inference_steps, guidance_scale=config.validation_guidance_scale,
-               flow_encoding=config.flow_encoding if adapter is not None else None, decode_chunk_size=config.validation_decode_chunk,
+               flow_encoding=config.flow_encoding if adapter is not None else None,
+               decode_chunk_size=config.validation_decode_chunk,
                generator=torch.Generator().manual_seed(config.seed), output_type='np')
     return write_mp4(np.asarray(out.frames[0]), path, fps=8)
 
@@ -612,18 +649,20 @@ class NonFiniteLossError(FloatingPointError):
 
 def _step_generator(seed:int, micro_step:int, rank:int)->torch.Generator:
     "CPU generator for one micro-batch of one process, a pure function of `(seed, micro_step, rank)`."
-    return torch.Generator().manual_seed(int(np.random.SeedSequence([seed, micro_step, rank]).generate_state(1, np.uint64)[0]))
+    return torch.Generator().manual_seed(int(np.random.SeedSequence([seed, micro_step, rank]).generate_state(1,
+                                                                                                             np.uint64)[0]))
 
 def task_loss(config:TrainConfig, models:dict, model:nn.Module, batch:dict, generator:torch.Generator,
               weight_dtype:torch.dtype|None=None)->Tensor:
     "The loss of `config.task` on one batch: the 360-Adapter's (`training_loss`), the base model's or the VAE's."
     if config.task == 'adapter':
-        return training_loss({**models, 'adapter': model}, batch, generator, config.flow_dropout, config.caption_dropout,
-                             config.latitude_aware, config.vae_batch_frames, weight_dtype, config.snr_gamma, config.flow_encoding,
-                             config.timestep_range)
+        return training_loss({**models, 'adapter': model}, batch, generator, config.flow_dropout,
+                             config.caption_dropout,
+                             config.latitude_aware, config.vae_batch_frames, weight_dtype, config.snr_gamma,
+                             config.flow_encoding, config.timestep_range)
     if config.task == 'base':
-        return base_loss(models, model, batch, generator, config.caption_dropout, config.latitude_aware, config.snr_gamma,
-                         config.vae_batch_frames, config.timestep_range)
+        return base_loss(models, model, batch, generator, config.caption_dropout, config.latitude_aware,
+                         config.snr_gamma, config.vae_batch_frames, config.timestep_range)
     return vae_loss(model, batch, generator, config.kl_weight)
 
 @contextmanager
@@ -643,21 +682,35 @@ def make_accelerator(config:TrainConfig):
     kw = {}
     if config.log_with:
         import importlib.util
-        if importlib.util.find_spec(config.log_with) is None: warnings.warn(f"tracker {config.log_with!r} is not installed; logging to CSV only")
+        if importlib.util.find_spec(config.log_with) is None:
+            warnings.warn(f"tracker {config.log_with!r} is not installed; logging to CSV only")
         else: kw = dict(log_with=config.log_with, project_dir=config.output_dir)
     # the LR schedule is stepped by `train` once per optimizer step: global steps, whatever the process count
     acc = Accelerator(mixed_precision=mp, gradient_accumulation_steps=config.gradient_accumulation_steps,
                       step_scheduler_with_optimizer=False, **kw)
+    if acc.num_processes == 1 and 'MASTER_PORT' in os.environ and 'WORLD_SIZE' not in os.environ:
+        raise RuntimeError("several processes were asked for (MASTER_ADDR/MASTER_PORT are set, as `accelerate launch "
+                           "--num_processes N` "
+                           "sets them), but this is the only one: accelerate's simple launcher starts a single "
+                           "process. Without GPUs "
+                           "launch with `ACCELERATE_USE_CPU=true torchrun --nproc_per_node N -m dvd360.training …`; "
+                           "with GPUs "
+                           "`accelerate launch --multi_gpu --num_processes N -m dvd360.training …`")
     world = int(os.environ.get('WORLD_SIZE', '1'))
     if world != acc.num_processes:
-        raise RuntimeError(f"this process was launched as one of {world} (WORLD_SIZE={world}), but accelerate runs {acc.num_processes} "
-                           f"process(es) on {acc.device.type}: each would train alone and all would write into {config.output_dir}. "
-                           f"Without GPUs launch with `ACCELERATE_USE_CPU=true torchrun --nproc_per_node {world} -m dvd360.training …`; "
-                           f"with GPUs make sure every process sees CUDA (`accelerate launch --multi_gpu --num_processes {world}`)")
+        raise RuntimeError(f"this process was launched as one of {world} (WORLD_SIZE={world}), but accelerate runs "
+                           f"{acc.num_processes} "
+                           f"process(es) on {acc.device.type}: each would train alone and all would write into "
+                           f"{config.output_dir}. "
+                           f"Without GPUs launch with `ACCELERATE_USE_CPU=true torchrun --nproc_per_node {world} -m "
+                           f"dvd360.training …`; "
+                           f"with GPUs make sure every process sees CUDA (`accelerate launch --multi_gpu "
+                           f"--num_processes {world}`)")
     return acc
 
 class RunLock:
-    "An exclusive lock on a run folder (`.run.lock`, held while training; `.run.owner` says who): a second launcher or orphaned workers cannot write into a live run."
+    ("An exclusive lock on a run folder (`.run.lock`, held while training; `.run.owner` says who): a second launcher "
+     "or orphaned workers cannot write into a live run.")
     def __init__(self, folder:str|Path): self.path = Path(folder)/'.run.owner'
     def __enter__(self):
         from filelock import FileLock, Timeout
@@ -686,7 +739,8 @@ def _truncate_log(path:Path, step:int):
     "Keep the header and the rows of `path` up to `step` (a resumed run rewrites what came after its checkpoint)."
     rows = []
     if path.is_file():
-        with open(path, newline='') as fh: rows = [r for r in csv.DictReader(fh) if r.get('step', '').isdigit() and int(r['step']) <= step]
+        with open(path, newline='') as fh:
+            rows = [r for r in csv.DictReader(fh) if r.get('step', '').isdigit() and int(r['step']) <= step]
     with open(path, 'w', newline='') as fh:
         wr = csv.DictWriter(fh, _LOG_FIELDS); wr.writeheader(); wr.writerows(rows)
 
@@ -696,9 +750,11 @@ CHECKPOINT_MODES = ('off', 'stock', 'motion', 'blocks')
 def set_gradient_checkpointing(unet:nn.Module,      # a diffusers `UNetMotionModel`
                                mode:str='motion',    # one of `CHECKPOINT_MODES`
                                checkpoint_fn=None):  # `(fn, *args, **kw)` → output; default non-reentrant `torch.utils.checkpoint`
-    "Gradient checkpointing of a motion U-Net: 'stock' (diffusers'), 'motion' (stock + every motion module), 'blocks' (whole blocks) or 'off'."
+    ("Gradient checkpointing of a motion U-Net: 'stock' (diffusers'), 'motion' (stock + every motion module), "
+     "'blocks' (whole blocks) or 'off'.")
     from torch.utils.checkpoint import checkpoint
-    if mode not in CHECKPOINT_MODES: raise ValueError(f"unknown checkpointing mode {mode!r}; expected one of {CHECKPOINT_MODES}")
+    if mode not in CHECKPOINT_MODES:
+        raise ValueError(f"unknown checkpointing mode {mode!r}; expected one of {CHECKPOINT_MODES}")
     ck = checkpoint_fn or (lambda fn, *a, **k: checkpoint(fn, *a, use_reentrant=False, **k))
     for m in unet.modules():                                  # undo an earlier mode
         if getattr(m.__dict__.get('forward'), '_dvd360_checkpoint', False): del m.__dict__['forward']
@@ -723,120 +779,49 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
           progress:bool=True,                      # tqdm bar on the main process
           overwrite:bool=False,                    # start again in an `output_dir` that holds a run (its checkpoints and log are removed)
          )->dict:                                  # summary: global_step, steps, losses, checkpoint, validation, …
-    "Train the 360-Adapter (frozen SD 1.5 + motion module), or with `task` the base model or the VAE, with `accelerate`; resumable, NaN-safe, validated every N steps."
-    from tqdm.auto import tqdm
-    from diffusers.optimization import get_scheduler
+    ("Train the 360-Adapter (frozen SD 1.5 + motion module), or with `task` the base model or the VAE, with "
+     "`accelerate`; resumable, NaN-safe, validated every N steps.")
     if isinstance(config, (str, os.PathLike)): config = TrainConfig.from_yaml(config)
     elif isinstance(config, dict): config = TrainConfig.from_dict(config)
+    ds = dataset if dataset is not None else build_dataset(config)     # data first: a wrong data_root fails before anything else
     acc = make_accelerator(config)
-    ds = dataset if dataset is not None else build_dataset(config)     # data first: a wrong data_root fails before any folder or model
-    if acc.is_main_process: print(f"dvd360 training: {acc.num_processes} process(es) on {acc.device.type}, output {config.output_dir}")
+    if acc.is_main_process:
+        print(f"dvd360 training: {acc.num_processes} process(es) on {acc.device.type}, output {config.output_dir}")
     with (RunLock(config.output_dir) if acc.is_main_process else contextlib.nullcontext()):
         return _train(config, acc, resume, components, ds, progress, overwrite)
 
 def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
+    "`train`'s phases: guard the run folder, prepare the models, resume, then the loop (log, checkpoint, validate)."
     from tqdm.auto import tqdm
     from diffusers.optimization import get_scheduler
     main_proc, R, B, ga = acc.is_main_process, acc.num_processes, config.batch_size, config.gradient_accumulation_steps
-    out = Path(config.output_dir)
-    logged = (out/'log.csv').is_file() and len((out/'log.csv').read_text().strip().splitlines()) > 1
-    if resume is None and (list_checkpoints(out) or logged):                         # never overwrite a run by accident
-        if not overwrite:
-            raise FileExistsError(f"{out} already holds a training run ({len(list_checkpoints(out))} checkpoints, log.csv): pass "
-                                  f"resume='latest' (--resume latest) to continue it, overwrite=True (--overwrite) to start again "
-                                  f"there, or another output_dir")
-        acc.wait_for_everyone()
-        if main_proc:
-            for c in list_checkpoints(out): _rmtree(c)
-            for n in ('log.csv', 'latest'): (out/n).unlink(missing_ok=True)
-        acc.wait_for_everyone()
-    if main_proc: out.mkdir(parents=True, exist_ok=True)
-    if components is None and not config.tiny:
-        check_sources({'pretrained_model_path': config.pretrained_model_path, 'motion_module_path': config.motion_module_path,
-                       'adapter_path': config.adapter_path, 'single_file': config.single_file})
-    models = dict(components) if components is not None else load_components(config)
-    task, vae_need = config.task, (set() if config.latents_dir else {'vae'})
-    need = dict(adapter={'tokenizer', 'text_encoder', 'unet', 'scheduler', 'adapter'} | vae_need,
-                base={'tokenizer', 'text_encoder', 'unet', 'scheduler'} | vae_need, vae={'vae'})[task]
-    if need - set(models): raise ValueError(f"components lack {sorted(need - set(models))}")
-    wdtype = {'fp16': torch.float16, 'bf16': torch.bfloat16}.get(acc.mixed_precision, torch.float32)
-    trained = dict(adapter=('adapter',), base=('unet', 'text_encoder'), vae=('vae',))[task]
-    for k in ('text_encoder', 'vae', 'unet'):
-        if k in models and k not in trained: _to(models[k].requires_grad_(False).eval(), acc.device, wdtype)
-    if 'unet' in models and task != 'vae':
-        set_gradient_checkpointing(models['unet'], 'motion' if config.gradient_checkpointing else 'off')
-    train_mod = lambda k: _to(models[k], acc.device, torch.float32).requires_grad_(True).train()
-    adapter = (train_mod('adapter') if task == 'adapter' else BaseDenoiser(train_mod('unet'), train_mod('text_encoder'))
-               if task == 'base' else VAETrainer(train_mod('vae')))             # the module that trains (adapter or not)
-    ema = None
-    if config.ema_decay:
-        from diffusers.training_utils import EMAModel
-        ema = EMAModel(adapter.parameters(), decay=config.ema_decay)
-        acc.register_for_checkpointing(ema)                               # saved and restored with the run's state
+    out, task = Path(config.output_dir), config.task
+    _guard_run_folder(out, acc, resume, overwrite)
+    models, adapter, ema, wdtype = _prepare_models(config, acc, components)
     opt = torch.optim.AdamW(adapter.parameters(), lr=config.lr, betas=(config.adam_beta1, config.adam_beta2),
                             weight_decay=config.weight_decay, eps=config.adam_epsilon)
     # in global optimizer steps: `train` steps it once per optimizer step (`make_accelerator` unlinks it from the optimizer)
-    sched = get_scheduler(config.lr_scheduler, opt, num_warmup_steps=config.lr_warmup_steps, num_training_steps=config.max_steps)
+    sched = get_scheduler(config.lr_scheduler, opt, num_warmup_steps=config.lr_warmup_steps,
+                          num_training_steps=config.max_steps)
     adapter, opt, sched = acc.prepare(adapter, opt, sched)
     if task == 'adapter': models['adapter'] = adapter
-
     sampler = EpochSampler(len(ds), B, config.seed, config.shuffle, R, acc.process_index)
     loader = DataLoader(ds, batch_size=B, sampler=sampler, num_workers=config.num_workers,
                         pin_memory=acc.device.type == 'cuda', drop_last=False)
     per_epoch = sampler.batches_per_epoch
-
-    step, micro, ckpt = 0, 0, resolve_checkpoint(out, resume)
-    if ckpt is not None:
-        if not (ckpt/'state').is_dir():
-            raise FileNotFoundError(f"{ckpt} keeps only weights (its optimizer state was pruned, see keep_states): resume from "
-                                    f"the latest checkpoint, or start a new run from these weights with adapter_path={ckpt/'adapter'}")
-        try:
-            st = json.loads((ckpt/'trainer_state.json').read_text())
-            step, micro = st['global_step'], st['micro_step']
-            acc.load_state(str(ckpt/'state'))
-        except Exception as e:
-            older = [c.name for c in list_checkpoints(out) if c != ckpt and (c/'state').is_dir()]
-            raise RuntimeError(f"checkpoint {ckpt} is damaged ({type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else e!r}); "
-                               + (f"resume from an older one (resume={str(out/older[-1])!r})" if older else "no older checkpoint with state is left")
-                               + " or start again with overwrite=True") from None
-        if (st['num_processes'], st['batch_size']) != (R, B):   # same epoch, same number of its samples consumed, in this layout
-            done = st.get('samples_in_epoch', st['batch_in_epoch']*st['num_processes']*st['batch_size'])
-            b, rest = divmod(done, R*B)
-            if rest: warnings.warn(f"{done} samples of epoch {st['epoch']} were consumed, not a whole number of batches of {R}×{B}: "
-                                   f"continuing at sample {b*R*B} (repeats {rest})")
-            micro = st['epoch']*per_epoch + b
-        diff = {k: (st.get(k), v) for k, v in dict(dataset_len=len(ds), seed=config.seed).items() if st.get(k) != v}
-        if diff: warnings.warn(f"resuming {ckpt} with a different setup {diff} (checkpoint, now): the data order will not continue exactly")
-        if main_proc: print(f"resuming from {ckpt} at step {step}" + (f" ({st['num_processes']} → {R} processes)" if st['num_processes'] != R else ''))
-    elif resume is not None and main_proc: print(f"no checkpoint in {out}; starting from step 0")
+    ckpt = resolve_checkpoint(out, resume)
+    step, micro = _resume_state(ckpt, out, acc, config, ds, per_epoch) if ckpt is not None else (0, 0)
+    if ckpt is None and resume is not None and main_proc: print(f"no checkpoint in {out}; starting from step 0")
     log_path = out/'log.csv'
     if main_proc: _truncate_log(log_path, step)
     if getattr(acc, 'log_with', None):
-        acc.init_trackers('dvd360', config={k: v for k, v in config.to_dict().items() if isinstance(v, (int, float, str, bool))})
-
+        acc.init_trackers('dvd360', config={k: v for k, v in config.to_dict().items() if isinstance(v, (int, float,
+                                                                                                        str, bool))})
     validate_every = config.validate_every if task != 'vae' else 0
     val_in = validation_inputs(config, ds) if (validate_every and main_proc) else None
-    losses, steps, val_paths, window, acc_loss, pending = [], [], [], [], 0., []   # pending: (step, micro, epoch, loss tensor)
-    check = config.nan_check_every
-    def stop(v, s_, mi, ep):
-        pbar.close()
-        raise NonFiniteLossError(f"loss is {v} at step {s_} (micro-batch {mi} of the run, epoch {ep}); stopped without saving "
-                                 f"— last good checkpoint: {last_ckpt or 'none'}")
-    def flush():                                  # one host sync: pending losses → floats, checked for NaN/inf
-        nonlocal pending
-        if not pending: return
-        vals = torch.stack([l for *_, l in pending]).tolist()
-        for (s_, mi, ep, _), v in zip(pending, vals):
-            if not math.isfinite(v): stop(v, s_, mi, ep)
-        losses.extend(vals); window.extend(vals); pending = []
-    last_ckpt, t0 = ckpt, time.time(); t_last = t0
+    steps, val_paths, acc_loss, t0 = [], [], 0., time.time()
     pbar = tqdm(total=config.max_steps, initial=step, disable=not (progress and main_proc), desc='training')
-    def trainer_state():
-        e, b = divmod(micro, per_epoch)
-        return dict(global_step=step, micro_step=micro, epoch=e, batch_in_epoch=b, batches_per_epoch=per_epoch, samples_in_epoch=b*R*B,
-                    sampler=dict(seed=config.seed, shuffle=config.shuffle), dataset_len=len(ds), batch_size=B,
-                    num_processes=R, gradient_accumulation_steps=ga, seed=config.seed,
-                    last_loss=losses[-1] if losses else None, time=time.time())
+    book, t_last = _LossBook(pbar, ckpt), t0
     while step < config.max_steps:
         epoch, pos = divmod(micro, per_epoch)
         sampler.set_epoch(epoch, pos); ds.set_epoch(epoch)
@@ -846,51 +831,189 @@ def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
                 with acc.autocast():
                     loss = task_loss(config, models, adapter, batch, gen, wdtype)
                 every = acc.gather(loss.detach().float().reshape(1))    # a collective, but no host sync
-                if check and (micro + 1) % check == 0:            # NaN/inf stops every process before the optimizer sees it
-                    flush()
-                    if not bool(torch.isfinite(every).all()): stop(every.tolist(), step + 1, micro + 1, epoch)
+                if config.nan_check_every and (micro + 1) % config.nan_check_every == 0:   # NaN/inf stops before the optimizer sees it
+                    book.flush()
+                    if not bool(torch.isfinite(every).all()): book.stop(every.tolist(), step + 1, micro + 1, epoch)
                 acc.backward(loss)
-                if acc.sync_gradients and config.max_grad_norm > 0: acc.clip_grad_norm_(adapter.parameters(), config.max_grad_norm)
+                if acc.sync_gradients and config.max_grad_norm > 0:
+                    acc.clip_grad_norm_(adapter.parameters(), config.max_grad_norm)
                 opt.step(); opt.zero_grad(set_to_none=True)
                 if acc.sync_gradients: sched.step()
             micro += 1
             acc_loss = acc_loss + every.mean()/ga
             if not acc.sync_gradients: continue
             if ema is not None: ema.step(acc.unwrap_model(adapter).parameters())
-            step += 1; steps.append(step); pending.append((step, micro, epoch, acc_loss)); acc_loss = 0.
+            step += 1; steps.append(step); book.pending.append((step, micro, epoch, acc_loss)); acc_loss = 0.
             pbar.update(1)
-            boundary = (config.checkpoint_every and step % config.checkpoint_every == 0) or (validate_every and step % validate_every == 0)
-            if step % config.log_every == 0 or step == config.max_steps or boundary: flush()   # before anything is logged or saved
+            saves = (config.checkpoint_every and step % config.checkpoint_every == 0) or step == config.max_steps
+            validates = validate_every and step % validate_every == 0
+            if step % config.log_every == 0 or saves or validates: book.flush()   # before anything is logged or saved
             if step % config.log_every == 0 or step == config.max_steps:
-                tn = time.time(); dt = max(tn - t_last, 1e-9)
-                row = dict(step=step, epoch=round(micro/per_epoch, 4), loss=float(np.mean(window)), lr=sched.get_last_lr()[0],
-                           steps_per_s=len(window)/dt, samples_per_s=len(window)*B*ga*R/dt, elapsed_s=tn - t0)
-                if main_proc:
-                    with open(log_path, 'a', newline='') as fh: csv.DictWriter(fh, _LOG_FIELDS).writerow(row)
-                    pbar.set_postfix(loss=f"{row['loss']:.4f}", lr=f"{row['lr']:.2e}", it_s=f"{row['steps_per_s']:.2f}")
-                if acc.trackers: acc.log({k: row[k] for k in ('loss', 'lr', 'steps_per_s', 'samples_per_s')}, step=step)
-                window, t_last = [], tn
+                t_last = _log_row(acc, pbar, log_path, book, step, micro/per_epoch, sched.get_last_lr()[0], B*ga*R, t0,
+                                  t_last)
             ts = time.time()
-            if (config.checkpoint_every and step % config.checkpoint_every == 0) or step == config.max_steps:
-                last_ckpt = save_checkpoint(acc, adapter, out, step, trainer_state(), config, config.keep_checkpoints, ema,
-                                            config.keep_states, verbose=progress)
-            if validate_every and step % validate_every == 0:
-                if main_proc:
-                    m = acc.unwrap_model(adapter)
-                    vm = {**models, 'adapter': m} if task == 'adapter' else {**models, 'unet': m.unet, 'text_encoder': m.text_encoder, 'adapter': None}
-                    with acc.autocast(), ema_weights(m, ema):
-                        val_paths.append(validate(vm, val_in, out/'validation'/f'step-{step}.mp4', config))
-                        m.eval()
-                    m.train()
-                acc.wait_for_everyone()
+            if saves:
+                state = _trainer_state(step, micro, per_epoch, config, R, len(ds), book.losses)
+                book.last_ckpt = save_checkpoint(acc, adapter, out, step, state, config, config.keep_checkpoints, ema,
+                                                 config.keep_states, verbose=progress)
+            if validates and (p := _validate_now(acc, adapter, models, ema, val_in,
+                                                 out/'validation'/f'step-{step}.mp4', config)):
+                val_paths.append(p)
             t_last += time.time() - ts                # throughput excludes checkpoint and validation time
             if step >= config.max_steps: break
     pbar.close()
     acc.end_training()
     m = acc.unwrap_model(adapter)
     if ema is not None: ema.copy_to(m.parameters())           # the returned model carries the EMA weights (as saved)
-    return dict(global_step=step, steps=steps, losses=losses, checkpoint=last_ckpt, resumed_from=ckpt,
+    return dict(global_step=step, steps=steps, losses=book.losses, checkpoint=book.last_ckpt, resumed_from=ckpt,
                 output_dir=out, log=log_path, validation=val_paths, model=m, adapter=m if task == 'adapter' else None)
+
+def _guard_run_folder(out:Path, acc, resume, overwrite:bool):
+    ("Never overwrite a run by accident: a folder that holds checkpoints or a log needs `resume` or `overwrite` "
+     "(which empties it).")
+    logged = (out/'log.csv').is_file() and len((out/'log.csv').read_text().strip().splitlines()) > 1
+    if resume is None and (list_checkpoints(out) or logged):
+        if not overwrite:
+            raise FileExistsError(f"{out} already holds a training run ({len(list_checkpoints(out))} checkpoints, "
+                                  f"log.csv): pass "
+                                  f"resume='latest' (--resume latest) to continue it, overwrite=True (--overwrite) to "
+                                  f"start again "
+                                  f"there, or another output_dir")
+        acc.wait_for_everyone()
+        if acc.is_main_process:
+            for c in list_checkpoints(out): _rmtree(c)
+            for n in ('log.csv', 'latest'): (out/n).unlink(missing_ok=True)
+        acc.wait_for_everyone()
+    if acc.is_main_process: out.mkdir(parents=True, exist_ok=True)
+
+_TASKS = dict(   # per task: the components it needs (besides the VAE, unless latents are cached) and those it trains
+    adapter=dict(need={'tokenizer', 'text_encoder', 'unet', 'scheduler', 'adapter'}, trains=('adapter',)),
+    base=dict(need={'tokenizer', 'text_encoder', 'unet', 'scheduler'}, trains=('unet', 'text_encoder')),
+    vae=dict(need=set(), trains=('vae',)))
+
+def _prepare_models(config:TrainConfig, acc, components:dict|None)->tuple:
+    ("The run's components (frozen ones on the device in the training dtype), the module that trains, its EMA and "
+     "the dtype.")
+    if components is None and not config.tiny:
+        check_sources({'pretrained_model_path': config.pretrained_model_path,
+                       'motion_module_path': config.motion_module_path,
+                       'adapter_path': config.adapter_path, 'single_file': config.single_file})
+    models = dict(components) if components is not None else load_components(config)
+    task = config.task
+    need = _TASKS[task]['need'] | ({'vae'} if task == 'vae' or not config.latents_dir else set())
+    if need - set(models): raise ValueError(f"components lack {sorted(need - set(models))}")
+    wdtype = {'fp16': torch.float16, 'bf16': torch.bfloat16}.get(acc.mixed_precision, torch.float32)
+    trained = _TASKS[task]['trains']
+    for k in ('text_encoder', 'vae', 'unet'):
+        if k in models and k not in trained: _to(models[k].requires_grad_(False).eval(), acc.device, wdtype)
+    if 'unet' in models and task != 'vae':
+        set_gradient_checkpointing(models['unet'], 'motion' if config.gradient_checkpointing else 'off')
+    train_mod = lambda k: _to(models[k], acc.device, torch.float32).requires_grad_(True).train()
+    module = (train_mod('adapter') if task == 'adapter' else BaseDenoiser(train_mod('unet'), train_mod('text_encoder'))
+              if task == 'base' else VAETrainer(train_mod('vae')))
+    ema = None
+    if config.ema_decay:
+        from diffusers.training_utils import EMAModel
+        ema = EMAModel(module.parameters(), decay=config.ema_decay)
+        acc.register_for_checkpointing(ema)                               # saved and restored with the run's state
+    return models, module, ema, wdtype
+
+def _resume_state(ckpt:Path, out:Path, acc, config:TrainConfig, ds, per_epoch:int)->tuple[int, int]:
+    ("Load checkpoint `ckpt`'s state (models, optimizer, RNG, EMA); the global step and micro-batch to continue at, "
+     "in this layout.")
+    R, B = acc.num_processes, config.batch_size
+    if not (ckpt/'state').is_dir():
+        raise FileNotFoundError(f"{ckpt} keeps only weights (its optimizer state was pruned, see keep_states): resume "
+                                f"from "
+                                f"the latest checkpoint, or start a new run from these weights with "
+                                f"adapter_path={ckpt/'adapter'}")
+    try:
+        st = json.loads((ckpt/'trainer_state.json').read_text())
+        step, micro = st['global_step'], st['micro_step']
+        acc.load_state(str(ckpt/'state'))
+    except Exception as e:
+        older = [c.name for c in list_checkpoints(out) if c != ckpt and (c/'state').is_dir()]
+        raise RuntimeError(f"checkpoint {ckpt} is damaged ({type(e).__name__}: "
+                           f"{str(e).strip().splitlines()[0] if str(e).strip() else e!r}); "
+                           + (f"resume from an older one (resume={str(out/older[-1])!r})" if older else "no older "
+                                                                                                        "checkpoint "
+                                                                                                        "with state "
+                                                                                                        "is left")
+                           + " or start again with overwrite=True") from None
+    if (st['num_processes'], st['batch_size']) != (R, B):   # same epoch, same number of its samples consumed, in this layout
+        done = st.get('samples_in_epoch', st['batch_in_epoch']*st['num_processes']*st['batch_size'])
+        b, rest = divmod(done, R*B)
+        if rest:
+            warnings.warn(f"{done} samples of epoch {st['epoch']} were consumed, not a whole number of batches of "
+                          f"{R}×{B}: "
+                               f"continuing at sample {b*R*B} (repeats {rest})")
+        micro = st['epoch']*per_epoch + b
+    diff = {k: (st.get(k), v) for k, v in dict(dataset_len=len(ds), seed=config.seed).items() if st.get(k) != v}
+    if diff:
+        warnings.warn(f"resuming {ckpt} with a different setup {diff} (checkpoint, now): the data order will not "
+                      f"continue exactly")
+    if acc.is_main_process:
+        print(f"resuming from {ckpt} at step {step}" + (f" ({st['num_processes']} → {R} processes)" if st['num_processes'] != R else ''))
+    return step, micro
+
+class _LossBook:
+    ("Step losses kept on the device until a log, checkpoint or validation step reads them all in one host sync, "
+     "checked for NaN/inf.")
+    def __init__(self, pbar, last_ckpt):
+        self.pbar, self.last_ckpt = pbar, last_ckpt
+        self.pending, self.losses, self.window = [], [], []     # pending: (step, micro, epoch, loss tensor)
+    def stop(self, v, step, micro, epoch):
+        self.pbar.close()
+        raise NonFiniteLossError(f"loss is {v} at step {step} (micro-batch {micro} of the run, epoch {epoch}); "
+                                 f"stopped without saving "
+                                 f"— last good checkpoint: {self.last_ckpt or 'none'}")
+    def flush(self):
+        if not self.pending: return
+        vals = torch.stack([l for *_, l in self.pending]).tolist()
+        for (s_, mi, ep, _), v in zip(self.pending, vals):
+            if not math.isfinite(v): self.stop(v, s_, mi, ep)
+        self.losses.extend(vals); self.window.extend(vals); self.pending = []
+
+def _log_row(acc, pbar, log_path:Path, book:_LossBook, step:int, epoch:float, lr:float, samples_per_step:int,
+             t0:float, t_last:float)->float:
+    ("Write one `log.csv` row (mean loss since the last row, throughput) and the trackers'; returns the time it was "
+     "written.")
+    tn = time.time(); dt = max(tn - t_last, 1e-9)
+    row = dict(step=step, epoch=round(epoch, 4), loss=float(np.mean(book.window)), lr=lr,
+               steps_per_s=len(book.window)/dt,
+               samples_per_s=len(book.window)*samples_per_step/dt, elapsed_s=tn - t0)
+    if acc.is_main_process:
+        with open(log_path, 'a', newline='') as fh: csv.DictWriter(fh, _LOG_FIELDS).writerow(row)
+        pbar.set_postfix(loss=f"{row['loss']:.4f}", lr=f"{row['lr']:.2e}", it_s=f"{row['steps_per_s']:.2f}")
+    if acc.trackers: acc.log({k: row[k] for k in ('loss', 'lr', 'steps_per_s', 'samples_per_s')}, step=step)
+    book.window = []
+    return tn
+
+def _trainer_state(step:int, micro:int, per_epoch:int, config:TrainConfig, R:int, dataset_len:int, losses:list)->dict:
+    ("What a checkpoint records besides the weights: the position in global steps, micro-batches and epoch samples, "
+     "and the layout.")
+    e, b = divmod(micro, per_epoch)
+    B = config.batch_size
+    return dict(global_step=step, micro_step=micro, epoch=e, batch_in_epoch=b, batches_per_epoch=per_epoch,
+                samples_in_epoch=b*R*B,
+                sampler=dict(seed=config.seed, shuffle=config.shuffle), dataset_len=dataset_len, batch_size=B,
+                num_processes=R, gradient_accumulation_steps=config.gradient_accumulation_steps, seed=config.seed,
+                last_loss=losses[-1] if losses else None, time=time.time())
+
+def _validate_now(acc, module, models:dict, ema, val_in:dict, path:Path, config:TrainConfig):
+    ("A validation video of the model being trained (its EMA weights, if any) on the main process; every process "
+     "waits for it.")
+    out = None
+    if acc.is_main_process:
+        m = acc.unwrap_model(module)
+        vm = ({**models, 'adapter': m} if config.task == 'adapter' else
+              {**models, 'unet': m.unet, 'text_encoder': m.text_encoder, 'adapter': None})
+        with acc.autocast(), ema_weights(m, ema):
+            out = validate(vm, val_in, path, config)
+            m.eval()
+        m.train()
+    acc.wait_for_everyone()
+    return out
 
 # %% ../nbs/10_training.ipynb #fbd16cc6
 def train_parser(prog:str='python -m dvd360.training')->argparse.ArgumentParser:
@@ -898,9 +1021,12 @@ def train_parser(prog:str='python -m dvd360.training')->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description="Train the 360-Adapter (360DVD) on a WEB360-layout dataset.")
     p.add_argument('--config', help="YAML file of TrainConfig fields (default: the paper's recipe)")
     p.add_argument('--resume', help="checkpoint folder, or 'latest' for the newest one in output_dir")
-    p.add_argument('--overwrite', action='store_true', help="start again in an output_dir that holds a run (removes its checkpoints and log)")
-    p.add_argument('--offline', action='store_true', help="never touch the network: models only from folders or the local Hugging Face cache")
-    p.add_argument('overrides', nargs='*', metavar='key=value', help="override config fields, e.g. lr=2e-5 max_steps=1000")
+    p.add_argument('--overwrite', action='store_true', help="start again in an output_dir that holds a run (removes "
+                                                            "its checkpoints and log)")
+    p.add_argument('--offline', action='store_true', help="never touch the network: models only from folders or the "
+                                                          "local Hugging Face cache")
+    p.add_argument('overrides', nargs='*', metavar='key=value',
+                   help="override config fields, e.g. lr=2e-5 max_steps=1000")
     return p
 
 def parse_train_args(argv:list[str]|None=None, prog:str='python -m dvd360.training')->tuple[TrainConfig, str|None]:
@@ -930,7 +1056,11 @@ def main(argv:list[str]|None=None, prog:str='python -m dvd360.training'):
                                      'motion_module_path': None if cfg.tiny else cfg.motion_module_path}, offline=True)
         return train(cfg, resume=a.resume, overwrite=a.overwrite)
     except NonFiniteLossError as e: raise SystemExit(f"{prog} stopped: {e}")
-    except (OSError, ValueError, TypeError) as e:
+    except KeyboardInterrupt:                          # Ctrl-C: one line and the shell's code; checkpoints are written atomically
+        if os.environ.get('DVD360_DEBUG'): raise
+        print(f"{prog}: interrupted (Ctrl-C); resume from the last checkpoint with --resume latest", file=sys.stderr)
+        raise SystemExit(130) from None
+    except (OSError, ValueError, TypeError, RuntimeError) as e:   # bad input, a wrong launch, missing weights
         if os.environ.get('DVD360_DEBUG'): raise
         raise SystemExit(f"{prog}: {type(e).__name__}: {e}\n(set DVD360_DEBUG=1 for the traceback)") from None
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import types
 from contextlib import contextmanager
 from collections.abc import Sequence
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
@@ -21,7 +20,8 @@ def match_feature(feature:Tensor,  # adapter feature (n, c, h, w), n = b·f
                   index:int=0,     # down-block index, for error messages
                  )->Tensor:        # feature repeated to N along the batch, on hidden's device and dtype
     "Check an adapter feature against a down-block output and repeat it along the batch (CFG halves)."
-    if not isinstance(feature, Tensor): raise TypeError(f"adapter feature {index} must be a Tensor, got {type(feature).__name__}")
+    if not isinstance(feature, Tensor):
+        raise TypeError(f"adapter feature {index} must be a Tensor, got {type(feature).__name__}")
     if feature.ndim != 4 or feature.shape[1:] != hidden.shape[1:]:
         raise ValueError(f"adapter feature {index} has shape {tuple(feature.shape)}, but U-Net down block {index} "
                          f"outputs {tuple(hidden.shape)}; expected (b·f, {', '.join(map(str, hidden.shape[1:]))})")
@@ -37,7 +37,8 @@ def _add_feature_hook(feature:Tensor, index:int, scale:float):
     "Forward hook for down block `index`: add `scale·feature` to its output and to its last skip tensor."
     def hook(module, args, output):
         if not (isinstance(output, tuple) and len(output) == 2 and isinstance(output[1], tuple)):
-            raise TypeError(f"U-Net down block {index} ({type(module).__name__}) must return (hidden_states, res_samples)")
+            raise TypeError(f"U-Net down block {index} ({type(module).__name__}) must return (hidden_states, "
+                            f"res_samples)")
         hidden, res = output
         new = hidden + scale*match_feature(feature, hidden, index)
         # the reference adds in place: the last skip carries the feature exactly when it is the output tensor
@@ -51,7 +52,8 @@ def adapter_features(unet:nn.Module,                    # U-Net with `down_block
                      features:Sequence[Tensor|None]|None, # one (b·f, c_k, h_k, w_k) feature per down block; None/empty: no-op
                      scale:float=1.0,                   # multiply every feature by this
                     ):
-    "Within the context, every forward of `unet` adds `scale·features[k]` to the output of down block k (360-Adapter injection)."
+    ("Within the context, every forward of `unet` adds `scale·features[k]` to the output of down block k "
+     "(360-Adapter injection).")
     if features is None or len(features) == 0 or scale == 0: yield unet; return
     blocks = getattr(unet, 'down_blocks', None)
     if blocks is None: raise TypeError(f"expected a U-Net with `down_blocks`, got {type(unet).__name__}")
@@ -78,7 +80,8 @@ def _is_circular(conv:nn.Module)->bool:
 
 # %% ../nbs/07_unet.ipynb #1215fa69
 class CircularPadding:
-    "Switch the padded `nn.Conv2d`s of `modules` to circular-in-width / zero-in-height padding; `enable()`/`disable()` are idempotent."
+    ("Switch the padded `nn.Conv2d`s of `modules` to circular-in-width / zero-in-height padding; "
+     "`enable()`/`disable()` are idempotent.")
     def __init__(self, *modules:nn.Module): # e.g. `unet, vae.decoder`
         for m in modules:
             if not isinstance(m, nn.Module): raise TypeError(f"expected nn.Modules, got {type(m).__name__}")

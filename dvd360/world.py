@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_world.ipynb #68eed9f4
 from __future__ import annotations
-import csv, json, math, os, random, shutil, time, warnings
+import csv, dataclasses, json, math, os, random, shutil, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -14,12 +14,13 @@ from .scene import Scene, camera_path, render_video, render_perspective
 
 # %% auto #0
 __all__ = ['COLOURS', 'SKY_WORDS', 'GROUND_WORDS', 'PANS', 'NEAR', 'FAR', 'WORLD_CONFIG', 'ADAPTER_T_MIN', 'STAGES',
-           'WORLD_SAMPLING', 'VARIANTS', 'TABLE_COLUMNS', 'WorldClip', 'held_out', 'sample_clip', 'caption',
+           'WORLD_SAMPLING', 'VARIANTS', 'MIN_PAN', 'TABLE_COLUMNS', 'WorldClip', 'held_out', 'sample_clip', 'caption',
            'world_scene', 'render_clip', 'world_vocabulary', 'world_tokenizer', 'init_world_model',
            'make_world_dataset', 'read_clips', 'stage_config', 'set_latent_scale', 'reconstruction_psnr', 'plot_losses',
            'run_stage', 'train_world', 'world_model_path', 'load_world_pipeline', 'package_world', 'model_card',
            'fixed_features', 'frechet_distance', 'bootstrap_ci', 'test_clips', 'sample_variant', 'video_metrics',
-           'evaluate_world', 'table_markdown', 'flow_use', 'motion_budget', 'flow_use_markdown']
+           'steer_conditions', 'steer', 'evaluate_world', 'table_markdown', 'flow_use', 'motion_budget',
+           'flow_use_markdown', 'evaluate_run', 'pure_pans', 'motion_readout', 'global_pan']
 
 # %% ../nbs/12_world.ipynb #b92fd23f
 COLOURS = dict(red=(0.86, 0.16, 0.12), orange=(0.95, 0.55, 0.1), yellow=(0.95, 0.85, 0.15), green=(0.2, 0.7, 0.2),
@@ -56,7 +57,8 @@ def sample_clip(rng:random.Random, split:str='train')->WorldClip:
         if ball != pillar and held_out(ball, pillar) == (split == 'test'): break
     return WorldClip(seed=rng.randrange(10**6), sky=rng.choice(list(SKY_WORDS)), ground=rng.choice(list(GROUND_WORDS)),
                      ball=ball, pillar=pillar, n_balls=rng.randint(2, 4), n_pillars=rng.randint(2, 4),
-                     pan=rng.choice(PANS), step=rng.choice([0., 0., rng.uniform(0.1, 0.3)]), heading=rng.uniform(0, 360),
+                     pan=rng.choice(PANS), step=rng.choice([0., 0., rng.uniform(0.1, 0.3)]), heading=rng.uniform(0,
+                                                                                                                 360),
                      rolling=rng.choice([0., 0., rng.uniform(0.1, 0.25)]))
 
 def caption(clip:WorldClip)->str:
@@ -66,7 +68,8 @@ def caption(clip:WorldClip)->str:
 def _shades(name:str, rng:random.Random)->tuple:
     "Two shades of a named colour (the objects' stripes)."
     c = np.array(COLOURS[name])
-    return tuple(np.round(np.clip(c*rng.uniform(0.85, 1.0), 0, 1), 3)), tuple(np.round(np.clip(c*rng.uniform(0.5, 0.7), 0, 1), 3))
+    return tuple(np.round(np.clip(c*rng.uniform(0.85, 1.0), 0, 1), 3)), tuple(np.round(np.clip(c*rng.uniform(0.5, 0.7),
+                                                                                               0, 1), 3))
 
 def world_scene(clip:WorldClip)->Scene:
     "The `Scene` of a clip: objects placed by the seed, coloured by the clip's colour names, balls rolling."
@@ -74,28 +77,31 @@ def world_scene(clip:WorldClip)->Scene:
     rng = random.Random(clip.seed + 1)
     near = lambda x, z: (NEAR + (math.hypot(x, z) - 3.)*(FAR - NEAR)/5.)/math.hypot(x, z)   # `Scene` places them 3–8 m away
     s.spheres = [(x*near(x, z), y, z*near(x, z), r, *_shades(clip.ball, rng)) for x, y, z, r, *_ in s.spheres]
-    s.pillars = [(x*near(x, z), z*near(x, z), max(r, 0.5), h, *_shades(clip.pillar, rng)) for x, z, r, h, *_ in s.pillars]
+    s.pillars = [(x*near(x, z), z*near(x, z), max(r, 0.5), h, *_shades(clip.pillar, rng)) for x, z, r, h,
+                 *_ in s.pillars]
     if clip.rolling:
-        s.velocities = [(clip.rolling*math.sin(a), clip.rolling*math.cos(a)) for a in (rng.uniform(0, 2*math.pi) for _ in s.spheres)]
+        s.velocities = [(clip.rolling*math.sin(a), clip.rolling*math.cos(a)) for a in (rng.uniform(0,
+                                                                                                   2*math.pi) for _ in s.spheres)]
     return s
 
 def render_clip(clip:WorldClip,
                 kind:str='erp',              # 'erp' (panorama) or 'perspective' (pinhole, `fov`)
                 size:tuple=(64, 128),        # (H, W)
-                num_frames:int=8,
-                fov:float=100.,              # horizontal field of view of the pinhole camera, degrees
+                num_frames:int=8, fov:float=100.,              # horizontal field of view of the pinhole camera, degrees
                )->Tensor:                    # (f, 3, H, W) in [0, 1]
     "Render a clip of the world as an ERP video or as a pinhole video along the clip's camera path."
     pos, rot = camera_path(num_frames, clip.pan, clip.step, clip.heading)
     if kind == 'erp': return render_video(world_scene(clip), *size, pos, rot)[0]
-    if kind == 'perspective': return render_perspective(world_scene(clip), *size, fov=fov, positions=pos, rotations=rot)[0]
+    if kind == 'perspective':
+        return render_perspective(world_scene(clip), *size, fov=fov, positions=pos, rotations=rot)[0]
     raise ValueError(f"expected kind 'erp' or 'perspective', got {kind!r}")
 
 # %% ../nbs/12_world.ipynb #c79f76b9
 def world_vocabulary()->list[str]:
     "Every word the world's captions use."
     words = set()
-    for t in [*SKY_WORDS.values(), *GROUND_WORDS.values(), *COLOURS, 'balls and pillars on under']: words |= set(t.split())
+    for t in [*SKY_WORDS.values(), *GROUND_WORDS.values(), *COLOURS, 'balls and pillars on under']:
+        words |= set(t.split())
     return sorted(words)
 
 def world_tokenizer(max_length:int=16,          # tokens per prompt (padded/truncated), CLIP's `model_max_length`
@@ -118,7 +124,8 @@ def world_tokenizer(max_length:int=16,          # tokens per prompt (padded/trun
     for w in words: chain(list(w[:-1]) + [w[-1] + '</w>'])
     def build(vocab, merges):
         with tempfile.TemporaryDirectory(prefix='dvd360-tok-') as d:
-            (Path(d)/'vocab.json').write_text(json.dumps({t: i for i, t in enumerate(vocab + ['<|startoftext|>', '<|endoftext|>'])}))
+            (Path(d)/'vocab.json').write_text(json.dumps({t: i for i, t in enumerate(vocab + ['<|startoftext|>',
+                                                                                              '<|endoftext|>'])}))
             (Path(d)/'merges.txt').write_text('#version: 0.2\n' + '\n'.join(merges) + '\n')
             return CLIPTokenizer.from_pretrained(d, model_max_length=max_length)
     # BPE applies the lowest-ranked merge anywhere in a word, so one word's merges can split another ('d e' of
@@ -134,21 +141,26 @@ def world_tokenizer(max_length:int=16,          # tokens per prompt (padded/trun
 # %% ../nbs/12_world.ipynb #064214cb
 WORLD_CONFIG = dict(
     size=(64, 128), num_frames=8, fps=8,
-    vae=dict(block_out_channels=(16, 32, 64), down_block_types=('DownEncoderBlock2D',)*3, up_block_types=('UpDecoderBlock2D',)*3,
+    vae=dict(block_out_channels=(16, 32, 64), down_block_types=('DownEncoderBlock2D',)*3,
+             up_block_types=('UpDecoderBlock2D',)*3,
              latent_channels=4, norm_num_groups=8, layers_per_block=1, sample_size=64, mid_block_add_attention=False),
     unet=dict(block_out_channels=(32, 64, 64, 64), layers_per_block=1, norm_num_groups=16, cross_attention_dim=64,
-              attention_head_dim=8, sample_size=16, down_block_types=('DownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'DownBlock2D'),
+              attention_head_dim=8, sample_size=16, down_block_types=('DownBlock2D', 'CrossAttnDownBlock2D',
+                                                                      'CrossAttnDownBlock2D', 'DownBlock2D'),
               up_block_types=('UpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'UpBlock2D')),
-    motion=dict(motion_layers_per_block=1, motion_norm_num_groups=16, motion_num_attention_heads=4, motion_max_seq_length=16),
+    motion=dict(motion_layers_per_block=1, motion_norm_num_groups=16, motion_num_attention_heads=4,
+                motion_max_seq_length=16),
     text=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4),
     adapter=dict(unshuffle=4, channels=(32, 64, 64, 64)),
-    scheduler=dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule='linear', prediction_type='sample'),
+    scheduler=dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule='linear',
+                   prediction_type='sample'),
     max_length=24)
 
 def init_world_model(folder:str|Path,          # model folder to write (SD 1.5 diffusers layout)
                      config:dict|None=None,     # default `WORLD_CONFIG`
                      seed:int=0)->Path:
-    "Write a randomly initialised world model as a diffusers folder: tokenizer/, text_encoder/, vae/, unet/ (motion U-Net), scheduler/."
+    ("Write a randomly initialised world model as a diffusers folder: tokenizer/, text_encoder/, vae/, unet/ (motion "
+     "U-Net), scheduler/.")
     from diffusers import AutoencoderKL, UNet2DConditionModel, MotionAdapter, UNetMotionModel, DDIMScheduler
     from transformers import CLIPTextConfig, CLIPTextModel
     from dvd360.pipeline import quiet_dtype_cast
@@ -156,14 +168,16 @@ def init_world_model(folder:str|Path,          # model folder to write (SD 1.5 d
     tok = world_tokenizer(cfg['max_length'], folder=folder/'tokenizer')
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        te = CLIPTextModel(CLIPTextConfig(vocab_size=len(tok), max_position_embeddings=cfg['max_length'], bos_token_id=tok.bos_token_id,
+        te = CLIPTextModel(CLIPTextConfig(vocab_size=len(tok), max_position_embeddings=cfg['max_length'],
+                                          bos_token_id=tok.bos_token_id,
                                           eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, **cfg['text']))
         vae = AutoencoderKL(**cfg['vae'])
         u2d = UNet2DConditionModel(**cfg['unet'])
         motion = MotionAdapter(block_out_channels=cfg['unet']['block_out_channels'], **cfg['motion'])
         with quiet_dtype_cast(): unet = UNetMotionModel.from_unet2d(u2d, motion)
     te.save_pretrained(folder/'text_encoder'); vae.save_pretrained(folder/'vae'); unet.save_pretrained(folder/'unet')
-    DDIMScheduler(clip_sample=False, set_alpha_to_one=False, steps_offset=1, **cfg['scheduler']).save_pretrained(folder/'scheduler')
+    DDIMScheduler(clip_sample=False, set_alpha_to_one=False, steps_offset=1,
+                  **cfg['scheduler']).save_pretrained(folder/'scheduler')
     (folder/'world.json').write_text(json.dumps(cfg, indent=1))
     return folder
 
@@ -172,8 +186,7 @@ def make_world_dataset(root:str|Path,            # dataset folder (created; resu
                        n_perspective:int=800,     # pinhole clips (base model)
                        n_erp:int=480,             # panorama clips (360-Adapter)
                        split:str='train',         # 'train' or 'test' (held-out colour pairs)
-                       seed:int=0,
-                       config:dict|None=None,     # size, num_frames, fps (default `WORLD_CONFIG`)
+                       seed:int=0, config:dict|None=None,     # size, num_frames, fps (default `WORLD_CONFIG`)
                        progress:bool=True)->Path:
     "Render the world's clips into a WEB360-layout folder: videos/, perspective.csv, erp.csv, all.csv, clips.jsonl."
     from tqdm.auto import tqdm
@@ -187,7 +200,8 @@ def make_world_dataset(root:str|Path,            # dataset folder (created; resu
         dst = root/'videos'/f'{vid}.mp4'
         if dst.is_file() and dst.stat().st_size > 0: continue
         # one frame more than a clip: `Web360Dataset` keeps a frame of margin for ffmpeg's frame-count estimate
-        write_mp4(render_clip(clip, kind, cfg['size'], cfg['num_frames'] + 1), dst, fps=cfg['fps'], spherical=kind == 'erp')
+        write_mp4(render_clip(clip, kind, cfg['size'], cfg['num_frames'] + 1), dst, fps=cfg['fps'],
+                  spherical=kind == 'erp')
     def write_csv(name, rows):
         tmp = root/f'.{name}.tmp'
         with open(tmp, 'w', newline='') as fh:
@@ -195,7 +209,8 @@ def make_world_dataset(root:str|Path,            # dataset folder (created; resu
         tmp.replace(root/name)
     for kind in ('perspective', 'erp'): write_csv(f'{kind}.csv', [(v, caption(c)) for v, k, c in jobs if k == kind])
     write_csv('all.csv', [(v, caption(c)) for v, k, c in jobs])
-    (root/'clips.jsonl').write_text(''.join(json.dumps(dict(videoid=v, kind=k, **asdict(c))) + '\n' for v, k, c in jobs))
+    (root/'clips.jsonl').write_text(''.join(json.dumps(dict(videoid=v, kind=k, **asdict(c))) + '\n' for v, k,
+                                            c in jobs))
     return root
 
 def read_clips(root:str|Path)->dict[str, dict]:
@@ -206,13 +221,15 @@ def read_clips(root:str|Path)->dict[str, dict]:
 ADAPTER_T_MIN = 600   # the 360-Adapter's lowest training timestep (and the sampler uses its features down to it)
 
 STAGES = dict(
-    vae=dict(task='vae', csv='all.csv', max_steps=1500, batch_size=1, lr=1e-3, kl_weight=1e-6, random_yaw=False, lr_scheduler='cosine'),
+    vae=dict(task='vae', csv='all.csv', max_steps=1500, batch_size=1, lr=1e-3, kl_weight=1e-6, random_yaw=False,
+             lr_scheduler='cosine'),
     base=dict(task='base', csv='perspective.csv', max_steps=1600, batch_size=8, lr=1e-3, snr_gamma=5., ema_decay=0.999,
-              latitude_aware=False, random_yaw=False, caption_dropout=0.1, lr_warmup_steps=100, lr_scheduler='constant_with_warmup'),
+              latitude_aware=False, random_yaw=False, caption_dropout=0.1, lr_warmup_steps=100,
+              lr_scheduler='constant_with_warmup'),
     # the adapter trains only where the noisy input no longer shows the motion (`motion_readout`), unweighted
     adapter=dict(task='adapter', csv='erp.csv', max_steps=1000, batch_size=8, lr=1e-3, ema_decay=0.999,
-                 timestep_range=[ADAPTER_T_MIN, 1000], latitude_aware=True, random_yaw=True, flow_dropout=0.2, caption_dropout=0.1,
-                 require_flow=True, lr_warmup_steps=100, lr_scheduler='constant_with_warmup'),
+                 timestep_range=[ADAPTER_T_MIN, 1000], latitude_aware=True, random_yaw=True, flow_dropout=0.2,
+                 caption_dropout=0.1, require_flow=True, lr_warmup_steps=100, lr_scheduler='constant_with_warmup'),
     # the Fig. 8 ablations: the adapter stage again, without the latitude-aware loss / without the temporal convolution
     **{'adapter-no-latitude': dict(latitude_aware=False), 'adapter-no-temporal': dict(adapter_extra=dict(temporal_conv=False))})
 
@@ -222,16 +239,20 @@ def stage_config(out:str|Path, stage:str, **overrides):
     out, s = Path(out), {**STAGES[stage.split('-')[0]], **STAGES.get(stage, {})}
     cfg = json.loads((out/'model'/'world.json').read_text()) if (out/'model'/'world.json').is_file() else WORLD_CONFIG
     H, W = cfg['size']
-    kw = dict(pretrained_model_path=str(out/'model'), motion_module_path=None, task=s['task'], data_root=str(out/'data'),
+    kw = dict(pretrained_model_path=str(out/'model'), motion_module_path=None, task=s['task'],
+              data_root=str(out/'data'),
               csv_path=str(out/'data'/s['csv']), latents_dir=None if s['task'] == 'vae' else str(out/'latents'),
               num_frames=cfg['num_frames'], stride=1, height=H, width=W, random_start=False, random_yaw=s['random_yaw'],
               require_flow=s.get('require_flow', False), num_workers=0, batch_size=s['batch_size'], lr=s['lr'],
               weight_decay=1e-2, max_steps=s['max_steps'], mixed_precision='no', gradient_checkpointing=False,
-              prediction_type=cfg['scheduler']['prediction_type'], snr_gamma=s.get('snr_gamma'), ema_decay=s.get('ema_decay'),
-              kl_weight=s.get('kl_weight', 1e-6), latitude_aware=s.get('latitude_aware', True), timestep_range=s.get('timestep_range'),
+              prediction_type=cfg['scheduler']['prediction_type'], snr_gamma=s.get('snr_gamma'),
+              ema_decay=s.get('ema_decay'),
+              kl_weight=s.get('kl_weight', 1e-6), latitude_aware=s.get('latitude_aware', True),
+              timestep_range=s.get('timestep_range'),
               flow_dropout=s.get('flow_dropout', 0.2), caption_dropout=s.get('caption_dropout', 0.1),
               lr_scheduler=s.get('lr_scheduler', 'constant'), lr_warmup_steps=s.get('lr_warmup_steps', 0),
-              adapter={**cfg['adapter'], **s.get('adapter_extra', {})}, output_dir=str(out/stage), log_every=25, checkpoint_every=100, keep_checkpoints=None if s['task'] == 'adapter' else 2,
+              adapter={**cfg['adapter'], **s.get('adapter_extra', {})}, output_dir=str(out/stage), log_every=25,
+              checkpoint_every=100, keep_checkpoints=None if s['task'] == 'adapter' else 2,
               validate_every=0, seed=0)
     return TrainConfig(**{**kw, **overrides})
 
@@ -240,7 +261,8 @@ def stage_config(out:str|Path, stage:str, **overrides):
 def set_latent_scale(vae, dataset, n:int=64)->float:
     "Set `vae.config.scaling_factor` to 1/std of the latent means of `n` clips (SD 1.5's 0.18215 came the same way)."
     p = next(vae.parameters())
-    lat = torch.cat([vae.encode(dataset.load(i)['pixel_values'].to(p)).latent_dist.mode() for i in range(min(n, len(dataset)))])
+    lat = torch.cat([vae.encode(dataset.load(i)['pixel_values'].to(p)).latent_dist.mode() for i in range(min(n,
+                                                                                                             len(dataset)))])
     s = float(1/lat.std())
     vae.register_to_config(scaling_factor=s)
     return s
@@ -257,11 +279,12 @@ def reconstruction_psnr(vae, dataset, n:int=16)->float:
 
 def plot_losses(log_csv:str|Path, png:str|Path|None=None, title:str=''):
     "Plot a run's `log.csv` (loss against step, log scale) and save it as a small PNG."
-    import matplotlib; import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
     rows = list(csv.DictReader(open(log_csv)))
     fig, ax = plt.subplots(figsize=(4, 2.2), dpi=80)
     ax.plot([int(r['step']) for r in rows], [float(r['loss']) for r in rows], lw=1)
-    ax.set_yscale('log'); ax.set_xlabel('step'); ax.set_ylabel('loss'); ax.set_title(title, fontsize=9); fig.tight_layout()
+    ax.set_yscale('log'); ax.set_xlabel('step'); ax.set_ylabel('loss'); ax.set_title(title,
+                                                                                     fontsize=9); fig.tight_layout()
     if png is not None: fig.savefig(png); plt.close(fig)
     return fig
 
@@ -272,8 +295,9 @@ def _copy_into(src:Path, dst:Path):
     shutil.copytree(src, tmp); shutil.rmtree(dst, ignore_errors=True); os.replace(tmp, dst)
 
 def run_stage(out:str|Path, stage:str, progress:bool=True, **overrides)->dict:
-    "Train one stage (resuming its latest checkpoint) and install its weights in `out/model`; skipped when already done."
-    from dvd360.training import train, list_checkpoints
+    ("Train one stage (resuming its latest checkpoint) and install its weights in `out/model`; skipped when already "
+     "done.")
+    from dvd360.training import train
     out = Path(out); done = out/stage/'done.json'
     if done.is_file(): return json.loads(done.read_text())
     cfg = stage_config(out, stage, **overrides)
@@ -286,7 +310,8 @@ def run_stage(out:str|Path, stage:str, progress:bool=True, **overrides)->dict:
     for n in names: _copy_into(ck/n, target/n)
     plot_losses(out/stage/'log.csv', out/stage/'loss.png', f'{stage}: loss')
     rows = list(csv.DictReader(open(out/stage/'log.csv')))
-    summary = dict(stage=stage, steps=r['global_step'], minutes=round(max(time.time() - t0, float(rows[-1]['elapsed_s']))/60, 1),
+    summary = dict(stage=stage, steps=r['global_step'], minutes=round(max(time.time() - t0,
+                                                                          float(rows[-1]['elapsed_s']))/60, 1),
                    first_loss=float(rows[0]['loss']), last_loss=float(rows[-1]['loss']), config=cfg.to_dict())
     done.write_text(json.dumps(summary, indent=1))
     return summary
@@ -311,8 +336,8 @@ def train_world(out:str|Path='runs/world',      # run folder (data, latents, one
         if stage != 'vae' and not (out/'latents'/'done').is_file():          # latents of every clip, once, with the trained VAE
             from diffusers import AutoencoderKL
             vae = AutoencoderKL.from_pretrained(out/'model'/'vae').eval()
-            ds = Web360Dataset(out/'data', csv_path=out/'data'/'all.csv', num_frames=f, stride=1, size=(H, W), random_start=False,
-                               random_yaw=False, require_flow=False)
+            ds = Web360Dataset(out/'data', csv_path=out/'data'/'all.csv', num_frames=f, stride=1, size=(H, W),
+                               random_start=False, random_yaw=False, require_flow=False)
             if 'scale' not in json.loads((out/'model'/'world.json').read_text()):
                 s = set_latent_scale(vae, ds); vae.save_pretrained(out/'model'/'vae')
                 cfg = {**cfg, 'scale': s, 'vae_psnr': reconstruction_psnr(vae, ds)}
@@ -334,8 +359,10 @@ def _reuse_vae(out:Path, src:Path):
     if not (src/'config.json').is_file(): raise FileNotFoundError(f"no VAE at {src} (config.json missing)")
     _copy_into(src, out/'model'/'vae')          # its latent scale and PSNR are measured anew on this run's clips
     (out/'vae').mkdir(exist_ok=True)
-    (out/'vae'/'done.json').write_text(json.dumps(dict(stage='vae', steps=0, minutes=0., first_loss=float('nan'), last_loss=float('nan'),
-                                                       reused=str(src), config=dict(task='vae', batch_size=1, lr=0.)), indent=1))
+    (out/'vae'/'done.json').write_text(json.dumps(dict(stage='vae', steps=0, minutes=0., first_loss=float('nan'),
+                                                       last_loss=float('nan'),
+                                                       reused=str(src), config=dict(task='vae', batch_size=1, lr=0.)),
+                                                       indent=1))
 
 # %% ../nbs/12_world.ipynb #2270ba9d
 def _shipped_dir()->Path:
@@ -344,10 +371,12 @@ def _shipped_dir()->Path:
     return Path(str(importlib.resources.files('dvd360')))/'world_model'
 
 def world_model_path(path:str|Path|None=None)->Path:
-    "The world model folder: `path`, or the one shipped in the package (`dvd360/world_model`); a clear error if missing."
+    ("The world model folder: `path`, or the one shipped in the package (`dvd360/world_model`); a clear error if "
+     "missing.")
     p = Path(path) if path is not None else _shipped_dir()
     if not (p/'unet'/'config.json').is_file():
-        raise FileNotFoundError(f"no world model at {p} (expected unet/, vae/, text_encoder/, tokenizer/, scheduler/): train one with "
+        raise FileNotFoundError(f"no world model at {p} (expected unet/, vae/, text_encoder/, tokenizer/, "
+                                f"scheduler/): train one with "
                                 f"`dvd360 world-train runs/world` and install it with `dvd360 world-package runs/world`")
     return p
 
@@ -362,11 +391,14 @@ def load_world_pipeline(path:str|Path|None=None,   # model folder (default: the 
     p = world_model_path(path)
     ad = None
     if adapter is not None:
-        if not (p/adapter/'config.json').is_file(): raise FileNotFoundError(f"no 360-Adapter at {p/adapter} (config.json missing)")
+        if not (p/adapter/'config.json').is_file():
+            raise FileNotFoundError(f"no 360-Adapter at {p/adapter} (config.json missing)")
         ad = Adapter360.from_pretrained(p/adapter).eval()
     with quiet_dtype_cast():
-        pipe = Panorama360Pipeline(vae=AutoencoderKL.from_pretrained(p/'vae').eval(), text_encoder=CLIPTextModel.from_pretrained(p/'text_encoder').eval(),
-                                   tokenizer=CLIPTokenizer.from_pretrained(p/'tokenizer'), unet=UNetMotionModel.from_pretrained(p/'unet').eval(),
+        pipe = Panorama360Pipeline(vae=AutoencoderKL.from_pretrained(p/'vae').eval(),
+                                   text_encoder=CLIPTextModel.from_pretrained(p/'text_encoder').eval(),
+                                   tokenizer=CLIPTokenizer.from_pretrained(p/'tokenizer'),
+                                   unet=UNetMotionModel.from_pretrained(p/'unet').eval(),
                                    scheduler=DDIMScheduler.from_pretrained(p/'scheduler'), adapter=ad)
         if dtype is not None: pipe.to(dtype=dtype)
         if device is not None: pipe.to(device)
@@ -383,28 +415,33 @@ def package_world(run:str|Path='runs/world',        # a finished `train_world` r
     "Install a trained world model (weights, loss plots, model card) where `load_world_pipeline` finds it."
     run = Path(run); src = run/'model'
     dst = Path(dst) if dst is not None else _shipped_dir()
-    if not (src/'adapter'/'config.json').is_file(): raise FileNotFoundError(f"{src} has no trained adapter: run `dvd360 world-train {run}` first")
+    if not (src/'adapter'/'config.json').is_file():
+        raise FileNotFoundError(f"{src} has no trained adapter: run `dvd360 world-train {run}` first")
     tmp = dst.with_name('.world_model.tmp'); shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
     for d in src.iterdir():
         if d.is_dir(): shutil.copytree(d, tmp/d.name, ignore=shutil.ignore_patterns('*.bin', '*.pt'))
     shutil.copy(src/'world.json', tmp/'world.json')
     if (run/'eval'/'table.md').is_file():
         (tmp/'eval').mkdir()
-        for n in ('table.md', 'table.csv', 'per_video.json', 'samples.pt', 'eval.json', 'flow_use.json', 'motion_budget.json'):
+        for n in ('table.md', 'table.csv', 'per_video.json', 'samples.pt', 'eval.json', 'flow_use.json',
+                  'motion_budget.json'):
             if (run/'eval'/n).is_file(): shutil.copy(run/'eval'/n, tmp/'eval'/n)
     stages = {}
     for s in sorted(run.iterdir()):
         if (s/'done.json').is_file():
             stages[s.name] = json.loads((s/'done.json').read_text())
             if (s/'loss.png').is_file(): shutil.copy(s/'loss.png', tmp/f'loss_{s.name}.png')
-    (tmp/'stages.json').write_text(json.dumps({k: {kk: v[kk] for kk in ('steps', 'minutes', 'first_loss', 'last_loss')} for k, v in stages.items()}, indent=1))
+    (tmp/'stages.json').write_text(json.dumps({k: {kk: v[kk] for kk in ('steps', 'minutes', 'first_loss',
+                                                                        'last_loss')} for k, v in stages.items()},
+                                                                        indent=1))
     (tmp/'MODEL_CARD.md').write_text(model_card(stages, json.loads((src/'world.json').read_text()), metrics_md))
     shutil.rmtree(dst, ignore_errors=True); os.replace(tmp, dst)
     return dst
 
 def model_card(stages:dict, config:dict, metrics_md:str|None=None)->str:
     "The world model's card: what it was trained on, how, and what was measured."
-    rows = '\n'.join(f"| {k} | {v['config']['task']} | {v['steps']} | {v['config']['batch_size']} | {v['config']['lr']:g} | "
+    rows = '\n'.join(f"| {k} | {v['config']['task']} | {v['steps']} | {v['config']['batch_size']} | "
+                     f"{v['config']['lr']:g} | "
                      f"{v['first_loss']:.4f} → {v['last_loss']:.4f} | {v['minutes']} |" for k, v in stages.items())
     return f"""# dvd360 world model
 
@@ -446,7 +483,11 @@ def fixed_features(frames:Tensor,   # (n, 3, H, W) in [0, 1]
     import torch.nn as nn
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        net = nn.Sequential(nn.Conv2d(3, 16, 4, 2, 1), nn.ReLU(), nn.Conv2d(16, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 32, 4, 2, 1), nn.ReLU())
+        net = nn.Sequential(nn.Conv2d(3, 16, 4, 2, 1), nn.ReLU(), nn.Conv2d(16, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32,
+                                                                                                                   32,
+                                                                                                                   4, 2,
+                                                                                                                   1),
+                                                                                                                   nn.ReLU())
     with torch.no_grad():
         x = net(frames.float()*2 - 1)
         return torch.nn.functional.adaptive_avg_pool2d(x, (4, 1)).flatten(1).double()
@@ -459,7 +500,8 @@ def frechet_distance(a:Tensor, b:Tensor)->float:
     return float((ma - mb).pow(2).sum() + ca.trace() + cb.trace() - 2*ev.sqrt().sum())
 
 def bootstrap_ci(x, n:int=10_000, seed:int=0, stat=np.mean)->tuple[float, float, float]:
-    "Statistic and 95 % percentile bootstrap interval of per-item values `x` (NaN items, e.g. a cosine without motion, left out)."
+    ("Statistic and 95 % percentile bootstrap interval of per-item values `x` (NaN items, e.g. a cosine without "
+     "motion, left out).")
     x = np.asarray(x, dtype=float); x = x[np.isfinite(x)]; rng = np.random.default_rng(seed)
     if not len(x): return (math.nan,)*3
     boots = [stat(x[rng.integers(0, len(x), len(x))]) for _ in range(n)]
@@ -480,8 +522,8 @@ def test_clips(test_root:str|Path, n:int, offset:int=0)->list[dict]:
     "Held-out ERP clips of a test dataset: id, caption, frames (f, 3, H, W) and flow video (f, 3, H, W), in [0, 1]."
     from dvd360.data import Web360Dataset
     cfg = WORLD_CONFIG
-    ds = Web360Dataset(test_root, csv_path=Path(test_root)/'erp.csv', num_frames=cfg['num_frames'], stride=1, size=cfg['size'],
-                       random_start=False, random_yaw=False, require_flow=True)
+    ds = Web360Dataset(test_root, csv_path=Path(test_root)/'erp.csv', num_frames=cfg['num_frames'], stride=1,
+                       size=cfg['size'], random_start=False, random_yaw=False, require_flow=True)
     if offset + n > len(ds): raise ValueError(f"{test_root} has {len(ds)} ERP clips, {offset + n} needed")
     out = []
     for i in range(offset, offset + n):
@@ -491,7 +533,8 @@ def test_clips(test_root:str|Path, n:int, offset:int=0)->list[dict]:
 
 @torch.no_grad()
 def sample_variant(model:str|Path|None, variant:dict, clips:list[dict], batch:int=8, **kw)->Tensor:
-    "Videos (n, f, 3, H, W) of one variant for the clips' captions (and flows, if it has an adapter); seed i for clip i."
+    ("Videos (n, f, 3, H, W) of one variant for the clips' captions (and flows, if it has an adapter); seed i for "
+     "clip i.")
     v = dict(variant); adapter = v.pop('adapter')
     pipe = load_world_pipeline(model, adapter=adapter)
     H, W = WORLD_CONFIG['size']; f = WORLD_CONFIG['num_frames']
@@ -500,19 +543,55 @@ def sample_variant(model:str|Path|None, variant:dict, clips:list[dict], batch:in
         cs = clips[j:j + batch]
         flow = torch.stack([c['flow'] for c in cs]) if adapter else None
         out = pipe([c['caption'] for c in cs], flow=flow, num_frames=f, height=H, width=W, output_type='pt',
-                   generator=[torch.Generator().manual_seed(j + k) for k in range(len(cs))], **{**WORLD_SAMPLING, **v, **kw})
+                   generator=[torch.Generator().manual_seed(j + k) for k in range(len(cs))], **{**WORLD_SAMPLING, **v,
+                                                                                                **kw})
         vids.append(out.frames.float())
     return torch.cat(vids)
 
+MIN_PAN = 3.   # degrees per frame: a condition pans clearly enough for the direction test
+
 def video_metrics(videos:Tensor, clips:list[dict])->dict[str, list]:
-    "Per-video end continuity, motion agreement (cosine, EPE) with the clip's flow, and frame consistency."
-    from dvd360.metrics import end_continuity, flow_agreement, temporal_consistency
-    out = dict(end_continuity=[], motion_cosine=[], motion_epe=[], frame_consistency=[])
+    ("Per-video end continuity, motion agreement (cosine, EPE) with the clip's flow, pan direction and speed, frame "
+     "consistency.")
+    from dvd360.metrics import end_continuity, flow_agreement, temporal_consistency, condition_flow
+    from dvd360.flow import estimate_flow
+    out = dict(end_continuity=[], motion_cosine=[], motion_epe=[], frame_consistency=[], direction=[], pan_ratio=[])
     for v, c in zip(videos, clips):
-        fa = flow_agreement(v, c['flow'])
+        est = estimate_flow(v)
+        fa = flow_agreement(v, c['flow'], flow=est)
         out['end_continuity'].append(float(end_continuity(v))); out['frame_consistency'].append(float(temporal_consistency(v)))
         out['motion_cosine'].append(float(fa['cosine'])); out['motion_epe'].append(float(fa['epe']))
+        gen, cond = float(global_pan(est)), float(global_pan(condition_flow(c['flow'], v.shape[-2:], v.shape[0] - 1)))
+        clear = abs(cond) >= MIN_PAN*v.shape[-1]/360                   # only clear pans have a direction to follow
+        out['direction'].append(float(math.copysign(1, gen) == math.copysign(1, cond)) if clear else math.nan)
+        out['pan_ratio'].append(abs(gen)/abs(cond) if clear else math.nan)
     return out
+
+def steer_conditions(clip:WorldClip,            # the scene (its own motion is replaced)
+                     pan:float=8.,              # turning speed, degrees per frame
+                     step:float=0.25,           # walking speed, metres per frame
+                     config:dict|None=None)->dict[str, Tensor]: # name → flow video (f, 3, H, W)
+    "Motion conditions of one scene under four camera motions: turn left, turn right, stand, walk forward."
+    from dvd360.flow import motion_condition
+    cfg = config or WORLD_CONFIG
+    motions = {'turn left': dict(pan=-pan), 'turn right': dict(pan=pan), 'stand': dict(),
+               'walk forward': dict(step=step)}
+    return {k: motion_condition(render_clip(dataclasses.replace(clip, **{**dict(pan=0., step=0., rolling=0.), **m}),
+                                            'erp', cfg['size'], cfg['num_frames'])) for k, m in motions.items()}
+
+@torch.no_grad()
+def steer(pipe,                                 # a world pipeline with its 360-Adapter (`load_world_pipeline`)
+          prompt:str, conditions:dict[str, Tensor], seed:int=0, **kw)->dict[str, dict]:
+    "One prompt and seed under each motion condition: the video, its global pan and the condition's (pixels per frame)."
+    from dvd360.metrics import condition_flow
+    from dvd360.flow import estimate_flow
+    H, W = WORLD_CONFIG['size']; f = WORLD_CONFIG['num_frames']
+    c = torch.stack(list(conditions.values()))
+    vids = pipe([prompt]*len(c), flow=c, num_frames=f, height=H, width=W, output_type='pt',
+                generator=[torch.Generator().manual_seed(seed) for _ in c], **{**WORLD_SAMPLING, **kw}).frames.float()
+    return {k: dict(video=v, pan=float(global_pan(estimate_flow(v))), condition=float(global_pan(condition_flow(ci, (H,
+                                                                                                                     W), f - 1))))
+            for k, v, ci in zip(conditions, vids, c)}
 
 def evaluate_world(model:str|Path|None=None,          # world model folder (default: the shipped one)
                    test_root:str|Path='runs/world/test', # held-out dataset (`make_world_dataset(split='test')` + `dvd360 flow`)
@@ -532,13 +611,14 @@ def evaluate_world(model:str|Path|None=None,          # world model folder (defa
     def fd_ci(vids):
         gen = np.random.default_rng(0); f_all = [feats(v[None]) for v in vids]
         val = frechet_distance(torch.cat(f_all), ref_f)
-        boots = [frechet_distance(torch.cat([f_all[i] for i in gen.integers(0, len(f_all), len(f_all))]), ref_f) for _ in range(1000)]
+        boots = [frechet_distance(torch.cat([f_all[i] for i in gen.integers(0, len(f_all), len(f_all))]),
+                                  ref_f) for _ in range(1000)]
         return val, float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))
     rows, per_video = [], {}
     real = torch.stack([c['frames'] for c in clips])
     from dvd360.data import Web360Dataset
-    persp = Web360Dataset(test_root, csv_path=Path(test_root)/'perspective.csv', num_frames=WORLD_CONFIG['num_frames'], stride=1,
-                          size=WORLD_CONFIG['size'], random_start=False, random_yaw=False, require_flow=False)
+    persp = Web360Dataset(test_root, csv_path=Path(test_root)/'perspective.csv', num_frames=WORLD_CONFIG['num_frames'],
+                          stride=1, size=WORLD_CONFIG['size'], random_start=False, random_yaw=False, require_flow=False)
     pers = torch.stack([(persp.load(i)['pixel_values'] + 1)/2 for i in range(min(n, len(persp)))])
     sets = {'real ERP clips (floor)': real, 'pinhole clips': pers}
     old = _measured(out_dir, n, sampling) if reuse and out_dir is not None else {}
@@ -557,7 +637,8 @@ def evaluate_world(model:str|Path|None=None,          # world model folder (defa
     if old and out_dir is not None and (Path(out_dir)/'samples.pt').is_file():        # keep the stored frames of reused rows
         prev = torch.load(Path(out_dir)/'samples.pt')
         sets = {k: sets[k] if k in sets else prev[k][:, None].float()/255 for k in per_video if k in sets or k in prev}
-    res = dict(rows=rows, per_video=per_video, markdown=table_markdown(rows), samples={k: v[:4] for k, v in sets.items()})
+    res = dict(rows=rows, per_video=per_video, markdown=table_markdown(rows), samples={k: v[:4] for k,
+                                                                                       v in sets.items()})
     if out_dir is not None:
         out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir/'table.md').write_text(res['markdown'])
@@ -577,17 +658,19 @@ def _measured(out_dir, n:int, sampling)->dict:
     ev = json.loads((d/'eval.json').read_text())
     if (ev.get('n'), ev.get('sampling')) != (n, sampling or {}): return {}
     pv = json.loads((d/'per_video.json').read_text())
-    return {r['variant']: dict(row={k: tuple(v) if isinstance(v, list) else v for k, v in r.items()}, per_video=pv[r['variant']])
+    return {r['variant']: dict(row={k: tuple(v) if isinstance(v, list) else v for k, v in r.items()},
+                               per_video=pv[r['variant']])
             for r in ev['rows']}
 
 TABLE_COLUMNS = dict(end_continuity='end continuity ↓', motion_cosine='motion cosine ↑', motion_epe='motion EPE (px) ↓',
-                     frame_consistency='frame consistency ↑', frechet_distance='Fréchet distance ↓')
+                     direction='pan direction ↑', pan_ratio='pan speed ratio', frame_consistency='frame consistency ↑',
+                     frechet_distance='Fréchet distance ↓')
 
 def table_markdown(rows:list[dict])->str:
     "Markdown table: mean [95 % interval] per metric and variant."
     head = '| variant | n | ' + ' | '.join(TABLE_COLUMNS.values()) + ' |\n|---|---|' + '---|'*len(TABLE_COLUMNS) + '\n'
     fmt = lambda t: f"{t[0]:.4g} [{t[1]:.4g}, {t[2]:.4g}]"
-    return head + '\n'.join(f"| {r['variant']} | {r['n']} | " + ' | '.join(fmt(r[k]) for k in TABLE_COLUMNS) + ' |' for r in rows) + '\n'
+    return head + '\n'.join(f"| {r['variant']} | {r['n']} | " + ' | '.join(fmt(r[k]) if k in r else '–' for k in TABLE_COLUMNS) + ' |' for r in rows) + '\n'
 
 # %% ../nbs/12_world.ipynb #878a4af4
 @torch.no_grad()
@@ -599,16 +682,20 @@ def flow_use(model:str|Path|None=None,              # world model folder (defaul
              seed:int=0)->dict:                       # {'rows': {t: {condition: mse}}, 'markdown': …}
     "The denoiser's x₀ error on held-out clips per timestep with the true, opposite, another clip's, zero or no flow."
     from diffusers import DDPMScheduler
-    from dvd360.training import encode_video, encode_prompts, diffusion_target
+    from einops import rearrange
+    from dvd360.training import encode_prompts, diffusion_target
     from dvd360.unet import adapter_features
     from dvd360.flow import flow_to_rgb, rgb_to_flow
     pipe = load_world_pipeline(model, adapter=adapter)
     clips, g = test_clips(test_root, n), torch.Generator().manual_seed(seed)
-    lat = encode_video(pipe.vae, torch.stack([c['frames'] for c in clips])*2 - 1, g).float()
+    x = torch.stack([c['frames'] for c in clips])*2 - 1                   # posterior means: no VAE sampling noise in the targets
+    lat = rearrange(pipe.vae.encode(x.flatten(0, 1).to(pipe.vae.dtype)).latent_dist.mode()*pipe.vae.config.scaling_factor,
+                    '(b f) c h w -> b c f h w', b=len(clips)).float()
     f = lat.shape[2]
     text = encode_prompts(pipe.tokenizer, pipe.text_encoder, [c['caption'] for c in clips]).repeat_interleave(f, 0)
     flow = torch.stack([c['flow'] for c in clips]).float()
-    conds = {'true flow': flow, 'opposite flow': flow_to_rgb(-rgb_to_flow(flow)).clamp(0, 1), "another clip's flow": flow.roll(1, 0),
+    conds = {'true flow': flow, 'opposite flow': flow_to_rgb(-rgb_to_flow(flow)).clamp(0, 1),
+             "another clip's flow": flow.roll(1, 0),
              'zeros (dropped)': torch.zeros_like(flow), 'no adapter': None}
     sched = DDPMScheduler.from_config(pipe.scheduler.config)
     rows = {}
@@ -625,7 +712,8 @@ def flow_use(model:str|Path|None=None,              # world model folder (defaul
 def motion_budget(model:str|Path|None=None,             # world model folder (default: the shipped one)
                   test_root:str|Path='runs/world/test',   # held-out clips
                   n:int=32)->dict:                        # per-element latent statistics (scaled latents)
-    "How much of the training target depends on motion: latent variance, the VAE's posterior noise, and the part a model that ignores motion must miss."
+    ("How much of the training target depends on motion: latent variance, the VAE's posterior noise, and the part a "
+     "model that ignores motion must miss.")
     pipe = load_world_pipeline(model, adapter=None)
     clips = test_clips(test_root, n)
     x = torch.stack([c['frames'] for c in clips])*2 - 1
@@ -643,4 +731,67 @@ def flow_use_markdown(rows:dict)->str:
     conds = list(next(iter(rows.values())))
     head = '| t | ' + ' | '.join(conds) + ' | opposite vs true |\n|---|' + '---|'*(len(conds) + 1) + '\n'
     return head + ''.join(f"| {t} | " + ' | '.join(f"{r[k]:.4f}" for k in conds) +
-                          f" | {100*(r['opposite flow'] - r['true flow'])/r['true flow']:+.2f} % |\n" for t, r in rows.items())
+                          f" | {100*(r['opposite flow'] - r['true flow'])/r['true flow']:+.2f} % |\n" for t,
+                          r in rows.items())
+
+def evaluate_run(run:str|Path,                 # a `train_world` run folder (its test set goes to RUN/test)
+                 model:str|Path|None=None,     # world model folder (default: RUN/model)
+                 seeds:int=32,                 # held-out prompts, flows and seeds per variant
+                 out:str|Path|None=None,       # where the table, flow use and motion budget go (default RUN/eval)
+                 reuse:bool=False,             # keep rows already measured in `out` with the same seeds
+                 sampling:dict|None=None,      # sampler overrides (e.g. fewer steps for a smoke test)
+                 progress:bool=True)->dict:     # `evaluate_world`'s result, plus 'flow_use' and 'motion_budget'
+    ("Everything `dvd360 world-eval` measures: the held-out test set and its flows, Table 1, and whether each "
+     "adapter reads its flow.")
+    from dvd360.flow import flow_videos
+    run = Path(run); test = run/'test'
+    make_world_dataset(test, n_perspective=seeds, n_erp=2*seeds, split='test', progress=progress)
+    if not (test/'flows'/'done').is_file():
+        res = flow_videos(test/'videos', test/'flows')
+        if res['failed']: raise RuntimeError(f"flow failed for {len(res['failed'])} test clips: {res['failed']}")
+        (test/'flows'/'done').write_text('ok\n')
+    out = Path(out or run/'eval'); mp = Path(model or run/'model')
+    res = evaluate_world(mp, test, n=seeds, out_dir=out, reuse=reuse, sampling=sampling, progress=progress)
+    fu = {}                                    # does each trained adapter read its flow? (x₀ error with true vs opposite flow)
+    for v in VARIANTS.values():
+        a = v['adapter']
+        if a is not None and a not in fu and (mp/a/'config.json').is_file():
+            fu[a] = flow_use(mp, a, test, n=seeds)['rows']
+    (out/'flow_use.json').write_text(json.dumps(fu, indent=1))
+    mb = motion_budget(mp, test, n=seeds)      # how much of the target the motion explains
+    (out/'motion_budget.json').write_text(json.dumps(mb, indent=1))
+    return {**res, 'flow_use': fu, 'motion_budget': mb}
+
+# %% ../nbs/12_world.ipynb #739d7aff
+def pure_pans(n:int,                          # clips
+              pans:tuple=(-12., -8., -4., 4., 8., 12.), # yaw speeds drawn from (degrees per frame)
+              split:str='test', seed:int=0)->list[WorldClip]:
+    ("World clips whose only motion is a camera pan (no walking, no rolling balls): the cases where direction is "
+     "well defined.")
+    rng = random.Random(f"pans/{seed}/{split}")
+    return [dataclasses.replace(sample_clip(rng, split), pan=rng.choice(pans), step=0., rolling=0.) for _ in range(n)]
+
+@torch.no_grad()
+def motion_readout(vae,                        # the world VAE (latents scaled by its `scaling_factor`)
+                   frames:Tensor,              # (b, f, 3, H, W) ERP clips in [0, 1], each a pure pan
+                   pans,                       # (b,) their yaw speeds (positive: turning right)
+                   scheduler,                  # the training noise scheduler (`add_noise`)
+                   timesteps:tuple=(0, 200, 400, 500, 600, 700, 800, 900, 999),
+                   shifts:int=2,               # latent columns tried each way
+                   seed:int=0)->dict[int, float]: # timestep → fraction of clips whose pan direction is read correctly
+    "How often the pan's direction can be read off the noisy latents x_t by cross-frame correlation (0.5: chance)."
+    b, f = frames.shape[:2]
+    lat = vae.encode(frames.flatten(0, 1).to(vae.dtype)*2 - 1).latent_dist.mode()
+    lat = (lat*vae.config.scaling_factor).float().unflatten(0, (b, f))           # (b, f, c, h, w), posterior means
+    truth = -torch.sign(torch.as_tensor(pans, dtype=torch.float32))             # turning right moves the content left
+    g, out = torch.Generator().manual_seed(seed), {}
+    for t in timesteps:
+        noisy = scheduler.add_noise(lat, torch.randn(lat.shape, generator=g), torch.full((b,), t))
+        corr = lambda s: (noisy[:, 1:]*noisy[:, :-1].roll(s, -1)).sum((1, 2, 3, 4))   # frame k+1 against frame k moved s columns
+        score = sum(corr(s) - corr(-s) for s in range(1, shifts + 1))
+        out[t] = float((torch.sign(score) == truth).float().mean())
+    return out
+
+def global_pan(flow:Tensor)->Tensor:
+    "The camera's global pan seen in ERP flow (..., f, 2, h, w): mean horizontal flow in pixels per frame."
+    return flow[..., 0, :, :].mean((-1, -2, -3))

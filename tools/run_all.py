@@ -9,6 +9,9 @@
     python tools/run_all.py                # every notebook in nbs/
     python tools/run_all.py nbs/03_flow.ipynb --workers 1
 
+    python tools/run_all.py --static       # only what needs no kernel: kernelspecs and committed outputs (tools/test.sh,
+                                           # whose nbdev_test run executes the same cells under the same rules)
+
 Executed notebooks are not written back. Exit status 0 when every notebook passes.
 """
 import argparse, re, subprocess, sys, time
@@ -36,13 +39,17 @@ def warnings_in(nb)->list[str]:
                 if WARNING.search(line): out.append(f"cell {i}: {line.strip()[:200]}")
     return out
 
-def check(fn:Path, timeout:int)->list[str]:
-    "Problems of one notebook (empty: it passes)."
-    problems = []
-    nb = nbformat.read(fn, as_version=4)
+def static_problems(nb)->list[str]:
+    "What is wrong with a notebook before it runs: no python3 kernelspec, warning text in the committed outputs."
     ks = nb.metadata.get('kernelspec', {})
-    if ks.get('name') != 'python3': problems.append(f"no python3 kernelspec (metadata.kernelspec = {ks or None})")
-    problems += [f"committed output has warning text: {w}" for w in warnings_in(nb)]
+    problems = [] if ks.get('name') == 'python3' else [f"no python3 kernelspec (metadata.kernelspec = {ks or None})"]
+    return problems + [f"committed output has warning text: {w}" for w in warnings_in(nb)]
+
+def check(fn:Path, timeout:int, static:bool=False)->list[str]:
+    "Problems of one notebook (empty: it passes); `static`: without executing it."
+    nb = nbformat.read(fn, as_version=4)
+    problems = static_problems(nb)
+    if static: return problems
     t0 = time.time()
     client = NotebookClient(nb, timeout=timeout, kernel_name='python3', allow_errors=True,
                             resources={'metadata': {'path': str(fn.parent)}})
@@ -67,8 +74,14 @@ def main(argv=None)->int:
     ap.add_argument('notebooks', nargs='*', help='notebooks (default: nbs/*.ipynb)')
     ap.add_argument('--workers', type=int, default=2)
     ap.add_argument('--timeout', type=int, default=1800, help='seconds per cell')
+    ap.add_argument('--static', action='store_true', help='check kernelspecs and committed outputs only (no kernel)')
     a = ap.parse_args(argv)
     nbs = [Path(p).resolve() for p in a.notebooks] or sorted((ROOT/'nbs').glob('*.ipynb'))
+    if a.static:
+        bad = {f.name: p for f in nbs if (p := check(f, a.timeout, static=True))}
+        for name, probs in bad.items(): print(f"== {name}\n  " + '\n  '.join(probs), file=sys.stderr)
+        print(f"Run All (static): {len(nbs) - len(bad)} of {len(nbs)} notebooks have a kernelspec and clean outputs")
+        return 1 if bad else 0
     before = git_state()
     with ThreadPoolExecutor(a.workers) as ex: results = dict(zip(nbs, ex.map(lambda f: check(f, a.timeout), nbs)))
     after = git_state()
