@@ -129,7 +129,8 @@ def _device_dtype(device:str|None, fp16:bool, bf16:bool):
         raise SystemExit(f"dvd360: --device {device} asked for, but CUDA is not available here")
     dtype = torch.float16 if fp16 else torch.bfloat16 if bf16 else torch.float32
     if dtype == torch.float16 and dev.type == 'cpu':
-        print("dvd360: warning: float16 on the CPU is slow and imprecise; --fp16 is meant for GPUs", file=sys.stderr)
+        raise SystemExit("dvd360: --fp16 on the CPU: float16 is slow and imprecise there and diffusers will not run it; "
+                         "drop --fp16 (or use --bf16, or a GPU with --device cuda)")
     return dev, dtype
 
 def load_flow_video(path:str,            # motion-condition video (RGB flow, e.g. written by `dvd360 flow`)

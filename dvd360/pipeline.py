@@ -239,6 +239,10 @@ class Panorama360Pipeline(AnimateDiffPipeline):
             if height % m or width % m:
                 raise ValueError(f"the 360-Adapter needs height and width multiples of {m}, got {height}×{width}")
         if num_frames < 1: raise ValueError(f"expected num_frames ≥ 1, got {num_frames}")
+        most = getattr(self.unet.config, 'motion_max_seq_length', None)
+        if most is not None and num_frames > most:
+            raise ValueError(f"{num_frames} frames asked for, but the motion module's positional encoding covers at most {most} "
+                             f"(motion_max_seq_length): generate at most {most} frames")
         if not math.isfinite(rotation_angle):
             raise ValueError(f"expected a finite rotation_angle, got {rotation_angle}")
         if not 0 <= adapter_steps_fraction <= 1:

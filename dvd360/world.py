@@ -202,13 +202,10 @@ def make_world_dataset(root:str|Path,            # dataset folder (created; resu
         # one frame more than a clip: `Web360Dataset` keeps a frame of margin for ffmpeg's frame-count estimate
         write_mp4(render_clip(clip, kind, cfg['size'], cfg['num_frames'] + 1), dst, fps=cfg['fps'],
                   spherical=kind == 'erp')
-    def write_csv(name, rows):
-        tmp = root/f'.{name}.tmp'
-        with open(tmp, 'w', newline='') as fh:
-            wr = csv.writer(fh); wr.writerow(['videoid', 'name']); wr.writerows(rows)
-        tmp.replace(root/name)
-    for kind in ('perspective', 'erp'): write_csv(f'{kind}.csv', [(v, caption(c)) for v, k, c in jobs if k == kind])
-    write_csv('all.csv', [(v, caption(c)) for v, k, c in jobs])
+    from dvd360.textfusion import write_csv_atomic
+    rows = lambda kinds: [dict(videoid=v, name=caption(c)) for v, k, c in jobs if k in kinds]
+    for kind in ('perspective', 'erp'): write_csv_atomic(root/f'{kind}.csv', rows((kind,)), ['videoid', 'name'])
+    write_csv_atomic(root/'all.csv', rows(('perspective', 'erp')), ['videoid', 'name'])
     (root/'clips.jsonl').write_text(''.join(json.dumps(dict(videoid=v, kind=k, **asdict(c))) + '\n' for v, k,
                                             c in jobs))
     return root
