@@ -10,9 +10,9 @@ from fastcore.script import anno_parser, store_true
 
 # %% auto #0
 __all__ = ['COMMANDS', 'DEFAULT_MODEL', 'DEFAULT_MOTION', 'command', 'usage', 'parser', 'main', 'check_number', 'check_output',
-           'json_option', 'load_flow_video', 'check_space', 'output_bytes', 'sampling_memory', 'available_memory',
-           'check_memory', 'generate', 'evaluate', 'train', 'flow', 'synth', 'world_train', 'world_eval',
-           'world_package', 'view', 'caption']
+           'json_option', 'load_flow_video', 'check_output_dir', 'check_space', 'output_bytes', 'sampling_memory',
+           'available_memory', 'check_memory', 'generate', 'evaluate', 'train', 'flow', 'synth', 'world_train',
+           'world_eval', 'world_package', 'view', 'caption']
 
 # %% ../nbs/13_cli.ipynb #0b8b4b0e
 COMMANDS = {}
@@ -129,7 +129,8 @@ def _device_dtype(device:str|None, fp16:bool, bf16:bool):
         raise SystemExit(f"dvd360: --device {device} asked for, but CUDA is not available here")
     dtype = torch.float16 if fp16 else torch.bfloat16 if bf16 else torch.float32
     if dtype == torch.float16 and dev.type == 'cpu':
-        raise SystemExit("dvd360: --fp16 on the CPU: float16 is slow and imprecise there and diffusers will not run it; "
+        raise SystemExit("dvd360: --fp16 on the CPU: float16 is slow and imprecise there and diffusers will not run "
+                         "it; "
                          "drop --fp16 (or use --bf16, or a GPU with --device cuda)")
     return dev, dtype
 
@@ -161,6 +162,19 @@ def load_flow_video(path:str,            # motion-condition video (RGB flow, e.g
 
 # %% ../nbs/13_cli.ipynb #3a047b15
 def _size(n:float)->str: return f"{n/2**30:.1f} GiB" if n >= 2**30 else f"{n/2**20:.1f} MiB"
+
+def check_output_dir(cmd:str, path, flag:str, inputs:tuple=())->Path:
+    ("Refuse an output folder that is a file, lies under a file, or is one of the command's input folders (it would "
+     "be overwritten).")
+    p = Path(path).expanduser()
+    under = next((q for q in (p, *p.parents) if q.exists() and not q.is_dir()), None)
+    if under is not None:
+        raise SystemExit(f"dvd360 {cmd}: {flag} {p}: {under} is a file, not a folder; choose another {flag}")
+    for i in inputs:
+        if p.absolute().resolve() == Path(i).expanduser().absolute().resolve():
+            raise SystemExit(f"dvd360 {cmd}: {flag} {p} is the input folder; its files would be overwritten: choose "
+                             f"another {flag}")
+    return p
 
 def check_space(cmd:str, path, nbytes:int, flag:str='out'):
     "Refuse to start when the disk that will hold `path` has less free space than `nbytes`, naming both amounts."
@@ -457,6 +471,7 @@ def flow(video_dir:str,                  # folder of ERP videos
         raise SystemExit("dvd360 flow: --max-flow does not apply to --encoding reference (the authors' fixed 25 px)")
     check_number('flow', 'max_flow', max_flow, above=0.); check_number('flow', 'height', height, minimum=8, multiple=2)
     if not Path(video_dir).is_dir(): raise SystemExit(f"dvd360 flow: no folder {video_dir!r}")
+    check_output_dir('flow', out_dir, 'OUT_DIR', inputs=(video_dir,))
     res = flow_videos(video_dir, out_dir, method=method, max_flow=max_flow, size=(height, 2*height) if height else None,
                       overwrite=overwrite, pattern=pattern, encoding=encoding)
     print(f"{out_dir}: {len(res['written'])} written, {len(res['skipped'])} already there, {len(res['failed'])} failed")
@@ -479,6 +494,7 @@ def synth(out_dir:str,                   # dataset folder to write (WEB360 layou
                                                                                                 dict(minimum=8,
                                                                                                      multiple=8))):
         check_number('synth', f, v, **kw)
+    check_output_dir('synth', out_dir, 'OUT_DIR')
     from dvd360.data import make_synthetic_web360
     root = make_synthetic_web360(out_dir, n_videos=videos, num_frames=frames, size=(height, 2*height), seed=seed,
                                  flow=flow, overwrite=overwrite)
@@ -502,6 +518,8 @@ def world_train(argv:list):
     p.add_argument('overrides', nargs='*', metavar='key=value',
                    help="TrainConfig overrides for every stage, e.g. max_steps=2")
     a = p.parse_args(argv)
+    for flag in ('n_perspective', 'n_erp'): check_number('world-train', flag, getattr(a, flag), minimum=1)
+    check_output_dir('world-train', a.out, 'OUT')
     import yaml
     from dvd360.world import train_world, STAGES
     stages = tuple(s.strip() for s in a.stages.split(',') if s.strip())
