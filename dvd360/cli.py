@@ -83,8 +83,8 @@ def check_output(cmd:str, path, flag:str='out')->Path:
         p.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=p.parent, prefix='.dvd360-write-test-'): pass
     except OSError as e:
-        why = next((f"{q} is a file, not a folder" for q in p.parents if q.exists() and not q.is_dir()),
-                   f"{e.strerror or e} ({p.parent})")
+        q = _file_in_the_way(p.parent)
+        why = f"{q} is a file, not a folder" if q is not None else f"{e.strerror or e} ({p.parent})"
         raise SystemExit(f"dvd360 {cmd}: cannot write --{flag} {p}: {why}; choose another --{flag}") from None
     return p
 
@@ -163,11 +163,15 @@ def load_flow_video(path:str,            # motion-condition video (RGB flow, e.g
 # %% ../nbs/13_cli.ipynb #3a047b15
 def _size(n:float)->str: return f"{n/2**30:.1f} GiB" if n >= 2**30 else f"{n/2**20:.1f} MiB"
 
+def _file_in_the_way(folder:Path)->Path|None:
+    "The file that keeps `folder` from being a folder: `folder` itself or one of its parents, if any is a file."
+    return next((q for q in (folder, *folder.parents) if q.exists() and not q.is_dir()), None)
+
 def check_output_dir(cmd:str, path, flag:str, inputs:tuple=())->Path:
     ("Refuse an output folder that is a file, lies under a file, or is one of the command's input folders (it would "
      "be overwritten).")
     p = Path(path).expanduser()
-    under = next((q for q in (p, *p.parents) if q.exists() and not q.is_dir()), None)
+    under = _file_in_the_way(p)
     if under is not None:
         raise SystemExit(f"dvd360 {cmd}: {flag} {p}: {under} is a file, not a folder; choose another {flag}")
     for i in inputs:

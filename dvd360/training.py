@@ -24,10 +24,10 @@ from .unet import adapter_features
 from .pipeline import quiet_dtype_cast as _quiet_dtype_cast
 
 # %% auto #0
-__all__ = ['WEIGHT_SUFFIXES', 'CHECKPOINT_MODES', 'latitude_aware_loss', 'diffusion_target', 'TrainConfig', 'noise_scheduler',
-           'build_dataset', 'hub_online', 'check_sources', 'load_components', 'EpochSampler', 'encode_prompts',
-           'encode_video', 'training_loss', 'sample_timesteps', 'snr_weights', 'weighted_mse', 'BaseDenoiser',
-           'VAETrainer', 'base_loss', 'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints',
+__all__ = ['WEIGHT_SUFFIXES', 'CHECKPOINT_MODES', 'TASKS', 'latitude_aware_loss', 'diffusion_target', 'TrainConfig',
+           'noise_scheduler', 'build_dataset', 'hub_online', 'check_sources', 'load_components', 'EpochSampler',
+           'encode_prompts', 'encode_video', 'training_loss', 'sample_timesteps', 'snr_weights', 'weighted_mse',
+           'BaseDenoiser', 'VAETrainer', 'base_loss', 'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints',
            'resolve_checkpoint', 'validation_inputs', 'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights',
            'make_accelerator', 'RunLock', 'set_gradient_checkpointing', 'train', 'train_parser', 'parse_train_args',
            'train_cli', 'main']
@@ -886,7 +886,7 @@ def _guard_run_folder(out:Path, acc, resume, overwrite:bool):
         acc.wait_for_everyone()
     if acc.is_main_process: out.mkdir(parents=True, exist_ok=True)
 
-_TASKS = dict(   # per task: the components it needs (besides the VAE, unless latents are cached) and those it trains
+TASKS = dict(   # per task: the components it needs (besides the VAE, unless latents are cached) and those it trains
     adapter=dict(need={'tokenizer', 'text_encoder', 'unet', 'scheduler', 'adapter'}, trains=('adapter',)),
     base=dict(need={'tokenizer', 'text_encoder', 'unet', 'scheduler'}, trains=('unet', 'text_encoder')),
     vae=dict(need=set(), trains=('vae',)))
@@ -900,10 +900,10 @@ def _prepare_models(config:TrainConfig, acc, components:dict|None)->tuple:
                        'adapter_path': config.adapter_path, 'single_file': config.single_file})
     models = dict(components) if components is not None else load_components(config)
     task = config.task
-    need = _TASKS[task]['need'] | ({'vae'} if task == 'vae' or not config.latents_dir else set())
+    need = TASKS[task]['need'] | ({'vae'} if task == 'vae' or not config.latents_dir else set())
     if need - set(models): raise ValueError(f"components lack {sorted(need - set(models))}")
     wdtype = {'fp16': torch.float16, 'bf16': torch.bfloat16}.get(acc.mixed_precision, torch.float32)
-    trained = _TASKS[task]['trains']
+    trained = TASKS[task]['trains']
     for k in ('text_encoder', 'vae', 'unet'):
         if k in models and k not in trained: _to(models[k].requires_grad_(False).eval(), acc.device, wdtype)
     if 'unet' in models and task != 'vae':

@@ -294,14 +294,14 @@ def _copy_into(src:Path, dst:Path):
 def run_stage(out:str|Path, stage:str, progress:bool=True, **overrides)->dict:
     ("Train one stage (resuming its latest checkpoint) and install its weights in `out/model`; skipped when already "
      "done.")
-    from dvd360.training import train
+    from dvd360.training import train, TASKS
     out = Path(out); done = out/stage/'done.json'
     if done.is_file(): return json.loads(done.read_text())
     cfg = stage_config(out, stage, **overrides)
     t0 = time.time()
     r = train(cfg, resume='latest', progress=progress)
     ck = r['checkpoint']
-    names = {'vae': ['vae'], 'base': ['unet', 'text_encoder'], 'adapter': ['adapter']}[cfg.task]
+    names = TASKS[cfg.task]['trains']                                     # what the stage trained
     target = out/'model' if '-' not in stage else out/'model'/stage     # ablations go to model/<stage>/adapter
     target.mkdir(parents=True, exist_ok=True)
     for n in names: _copy_into(ck/n, target/n)
