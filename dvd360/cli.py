@@ -494,9 +494,8 @@ def synth(out_dir:str,                   # dataset folder to write (WEB360 layou
           overwrite:store_true=False,    # replace a dataset already in OUT_DIR (default: resume it, never shrink it)
          ):
     "A synthetic WEB360 dataset (procedural panorama scenes, known motion) to try training without downloads."
-    for f, v, kw in (('videos', videos, dict(minimum=1)), ('frames', frames, dict(minimum=2)), ('height', height,
-                                                                                                dict(minimum=8,
-                                                                                                     multiple=8))):
+    for f, v, kw in (('videos', videos, dict(minimum=1)), ('frames', frames, dict(minimum=2)),
+                     ('height', height, dict(minimum=8, multiple=8))):
         check_number('synth', f, v, **kw)
     check_output_dir('synth', out_dir, 'OUT_DIR')
     from dvd360.data import make_synthetic_web360
@@ -511,11 +510,9 @@ def world_train(argv:list):
     ("Train the world model from nothing: OUT [--stages vae,base,adapter] [--n-perspective N] [--n-erp N] [key=value "
      "...].")
     import argparse
-    p = argparse.ArgumentParser(prog='dvd360 world-train', description="Grow the small world model (12_world): data, "
-                                                                       "VAE, base, 360-Adapter.")
+    p = argparse.ArgumentParser(prog='dvd360 world-train', description="Grow the small world model (12_world): data, VAE, base, 360-Adapter.")
     p.add_argument('out', help="run folder (data, latents, one folder per stage, model/); rerun to resume")
-    p.add_argument('--stages', default='vae,base,adapter', help="comma-separated stages: vae, base, adapter, "
-                                                                "adapter-no-latitude, adapter-no-temporal")
+    p.add_argument('--stages', default='vae,base,adapter', help="comma-separated stages: vae, base, adapter, adapter-no-latitude, adapter-no-temporal")
     p.add_argument('--n-perspective', type=int, default=800, help="pinhole training clips (base)")
     p.add_argument('--n-erp', type=int, default=480, help="panorama training clips (adapter)")
     p.add_argument('--vae-from', default=None, help="start from this trained world VAE folder (skips the vae stage)")

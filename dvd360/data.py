@@ -208,8 +208,8 @@ def cache_latents(dataset:Web360Dataset,   # a dataset without latents_dir
         try:
             if all_frames:
                 vpath = plain.video_dir/f"{vid}.mp4"; n = max(plain._length(vpath) - 1, 1)   # a frame of margin, as `load`
-                x = torch.from_numpy(read_frames(vpath, list(range(n)), plain.size)).permute(0, 3, 1,
-                                                                                             2).float()/127.5 - 1
+                x = torch.from_numpy(read_frames(vpath, list(range(n)),
+                                                 plain.size)).permute(0, 3, 1, 2).float()/127.5 - 1
             else: x = plain.load(i)['pixel_values']
         except VideoError as e:
             warnings.warn(f"skipping video {vid!r}: {e}"); dataset.failures[vid] = str(e); continue
@@ -227,9 +227,7 @@ def _synthetic_caption(scene, pan:float, step:float)->str:
     motion = [m for m in [("the camera turning right" if pan > 0 else "the camera turning left") if abs(pan) > 0.05 else '',
                           "moving forward" if step > 0 else ''] if m]
     return (f"a 360-degree panorama of a checkered plain with {' and '.join(t for t in things if t) or 'nothing'} "
-            f"under a blue sky with clouds and distant mountains" + (", " + " and ".join(motion) if motion else ", "
-                                                                                                                "the "
-                                                                                                                "camera standing still"))
+            f"under a blue sky with clouds and distant mountains" + (", " + " and ".join(motion) if motion else ", the camera standing still"))
 
 def make_synthetic_web360(root:str|Path,             # output folder (created)
                           n_videos:int=8,            # number of clips
@@ -262,8 +260,9 @@ def make_synthetic_web360(root:str|Path,             # output folder (created)
     for i in tqdm(range(n_videos), desc='synthetic WEB360'):
         vid = f"synth_{seed}_{i:04d}"
         scene = Scene(seed=rng.randrange(10**6))
-        pan, step, heading = rng.choice([0., rng.uniform(-4, 4)]), rng.choice([0., 0., rng.uniform(0.05,
-                                                                                                   0.2)]), rng.uniform(0, 360)
+        pan, step, heading = rng.choice([0., rng.uniform(-4,
+                                                         4)]), rng.choice([0., 0.,
+                                                                           rng.uniform(0.05, 0.2)]), rng.uniform(0, 360)
         if pan == 0 and step == 0: pan = rng.uniform(1, 4)
         rows.append((vid, _synthetic_caption(scene, pan, step)))
         vpath, fpath = root/'videos'/f"{vid}.mp4", root/'flows'/f"{vid}.mp4"

@@ -63,8 +63,7 @@ def to_uint8_frames(video,                       # (f, h, w, 3) or (f, 3, h, w),
         raise ValueError(f"video contains {np.isnan(v).sum()} NaN and {np.isinf(v).sum()} infinite values")
     vmin, vmax, tol = float(v.min()), float(v.max()), 0.1*(hi - lo)
     if vmin < lo - tol or vmax > hi + tol:
-        hint = " (floats in 0–255? pass uint8 or divide by 255)" if vmax > 2 else (" (pass value_range=(-1, 1) for "
-                                                                                   "videos in [-1, 1])") if vmin < 0 else ""
+        hint = " (floats in 0–255? pass uint8 or divide by 255)" if vmax > 2 else (" (pass value_range=(-1, 1) for videos in [-1, 1])") if vmin < 0 else ""
         raise ValueError(f"expected float values in value_range=({lo:g}, {hi:g}), got min {vmin:.3g} and max "
                          f"{vmax:.3g}{hint}")
     x = (v.astype(np.float32) - lo)*(255/(hi - lo))
@@ -812,9 +811,8 @@ def show_views(erp_frame,                     # one ERP frame (h, 2h, 3) / (3, h
     h, w, _ = frame.shape
     if w != 2*h: raise ValueError(f"expected an ERP frame with width = 2·height, got {h}×{w}")
     views = four_views(torch.from_numpy(frame).permute(2, 0, 1).float()/255, size=size).clamp(0, 1)   # (4, 3, s, s)
-    fig, axs = plt.subplots(1, 5, figsize=figsize, dpi=dpi, layout='constrained', gridspec_kw={'width_ratios': [2, 1,
-                                                                                                                1, 1,
-                                                                                                                1]})
+    fig, axs = plt.subplots(1, 5, figsize=figsize, dpi=dpi, layout='constrained',
+                            gridspec_kw={'width_ratios': [2, 1, 1, 1, 1]})
     plt.close(fig)                            # returned, not shown by pyplot: displays once in a notebook
     axs[0].imshow(frame); axs[0].set_title('ERP', fontsize=9)
     for ax, v, yaw in zip(axs[1:], views, TEXT_FUSION_YAWS):

@@ -187,9 +187,8 @@ def save_tiny_clip(folder:str|Path,   # output folder (created)
     (folder/'vocab.json').write_text(json.dumps({t: i for i, t in enumerate(vocab)}))
     (folder/'merges.txt').write_text('#version: 0.2\n' + '\n'.join(merges) + '\n')
     tok = CLIPTokenizer(str(folder/'vocab.json'), str(folder/'merges.txt'))
-    proc = CLIPProcessor(image_processor=ImageProcessor(size={'shortest_edge': 32}, crop_size={'height': 32,
-                                                                                               'width': 32}),
-                                                                                               tokenizer=tok)
+    proc = CLIPProcessor(image_processor=ImageProcessor(size={'shortest_edge': 32},
+                                                        crop_size={'height': 32, 'width': 32}), tokenizer=tok)
     tower = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2)
     cfg = CLIPConfig(text_config=dict(vocab_size=len(vocab), max_position_embeddings=77, bos_token_id=0,
                                       eos_token_id=1, pad_token_id=1, **tower),

@@ -241,7 +241,8 @@ class Panorama360Pipeline(AnimateDiffPipeline):
         if num_frames < 1: raise ValueError(f"expected num_frames ≥ 1, got {num_frames}")
         most = getattr(self.unet.config, 'motion_max_seq_length', None)
         if most is not None and num_frames > most:
-            raise ValueError(f"{num_frames} frames asked for, but the motion module's positional encoding covers at most {most} "
+            raise ValueError(f"{num_frames} frames asked for, but the motion module's positional encoding covers at "
+                             f"most {most} "
                              f"(motion_max_seq_length): generate at most {most} frames")
         if not math.isfinite(rotation_angle):
             raise ValueError(f"expected a finite rotation_angle, got {rotation_angle}")
@@ -325,9 +326,9 @@ def denoise_360(self:Panorama360Pipeline, latents:Tensor, timesteps, prompt_embe
                                adapter_features=None if features is None else [roll_longitude(f,
                                                                                               self._rotation) for f in features])
                     out = callback_on_step_end(self, i, t, {k: now[k] for k in callback_on_step_end_tensor_inputs}) or {}
-                    latents, prompt_embeds, negative_prompt_embeds = (out.pop(k, now[k]) for k in
-                                                                      ('latents', 'prompt_embeds',
-                                                                       'negative_prompt_embeds'))
+                    latents, prompt_embeds, negative_prompt_embeds = (out.pop(k, now[k]) for k in ('latents',
+                                                                                                   'prompt_embeds',
+                                                                                                   'negative_prompt_embeds'))
                 if i == T - 1 or ((i + 1) > num_warmup_steps and (i + 1) % self.scheduler.order == 0):
                     progress_bar.update()
     finally:
@@ -574,8 +575,8 @@ def load_motion_adapter(src,                          # MotionAdapter, diffusers
         raise FileNotFoundError(f"no AnimateDiff motion module file at {str(p)!r}: expected e.g. mm_sd_v14.ckpt, "
                                 f"mm_sd_v15_v2.ckpt "
                                 f"or v3_sd15_mm.ckpt (original layout), or a diffusers MotionAdapter folder / hub id")
-    return load_or_explain('AnimateDiff motion adapter', src, lambda: MotionAdapter.from_pretrained(str(src),
-                                                                                                    local_files_only=local_files_only, **dkw),
+    return load_or_explain('AnimateDiff motion adapter', src,
+                           lambda: MotionAdapter.from_pretrained(str(src), local_files_only=local_files_only, **dkw),
                            "a diffusers MotionAdapter repo id or folder, e.g. "
                            "guoyww/animatediff-motion-adapter-v1-5-2, "
                            "or an original motion module file such as mm_sd_v14.ckpt").eval()
@@ -609,13 +610,12 @@ def load_sd15_parts(base:str='stable-diffusion-v1-5/stable-diffusion-v1-5', # SD
         tokenizer, text_encoder, vae, unet2d = sd.tokenizer, sd.text_encoder, sd.vae, sd.unet
     else:
         vkw = dict(variant=variant) if variant else {}
-        load = lambda c, sub, **kw: load_or_explain(f"SD 1.5 {sub}", base, lambda: c.from_pretrained(base,
-                                                                                                     subfolder=sub,
-                                                                                                     **opt, **kw),
-                                                                                                     sd_form)
-        text_encoder, vae, unet2d = load(CLIPTextModel, 'text_encoder', **vkw), load(AutoencoderKL, 'vae', **vkw,
-                                                                                     **dkw), load(UNet2DConditionModel,
-                                                                                                  'unet', **vkw, **dkw)
+        load = lambda c, sub, **kw: load_or_explain(f"SD 1.5 {sub}", base,
+                                                    lambda: c.from_pretrained(base, subfolder=sub, **opt, **kw),
+                                                    sd_form)
+        text_encoder, vae, unet2d = load(CLIPTextModel, 'text_encoder',
+                                         **vkw), load(AutoencoderKL, 'vae', **vkw,
+                                                      **dkw), load(UNet2DConditionModel, 'unet', **vkw, **dkw)
         tokenizer = load(CLIPTokenizer, 'tokenizer')
         if len(tokenizer) < text_encoder.config.vocab_size//2:     # transformers 5 builds an empty CLIPTokenizer when files are missing
             raise OSError(f"the tokenizer of {base!r} has only {len(tokenizer)} tokens: tokenizer/vocab.json and "
@@ -653,8 +653,8 @@ def from_pretrained_360(cls:Panorama360Pipeline,
     if lora is not None:
         if not is_peft_available(): raise ImportError("loading a LoRA needs the `peft` package: pip install peft")
         load_or_explain('LoRA', '<state dict>' if isinstance(lora, dict) else lora,
-                        lambda: pipe.load_lora_weights(lora, adapter_name='lora', **({} if isinstance(lora,
-                                                                                                      dict) else opt)),
+                        lambda: pipe.load_lora_weights(lora, adapter_name='lora',
+                                                       **({} if isinstance(lora, dict) else opt)),
                         "a LoRA .safetensors file, a folder with pytorch_lora_weights.safetensors, or a hub id")
         pipe.fuse_lora(lora_scale=lora_scale)                   # W ← W + scale·BA; then drop the LoRA layers: no runtime cost
         pipe.unload_lora_weights()

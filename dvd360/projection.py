@@ -39,8 +39,8 @@ def view_rays(fov, yaw, pitch, size:tuple[int,int], device=None)->Tensor:
     v = (torch.arange(h, dtype=torch.float64, device=device) + 0.5 - h/2)
     f = f.to(device)[:, None, None]
     cam = torch.stack(torch.broadcast_tensors(u[None, None, :]/f, -v[None, :, None]/f, torch.ones_like(f)), -1)
-    R = torch.stack([rotation_matrix(math.radians(y), math.radians(p), device=device) for y, p in zip(yaw.tolist(),
-                                                                                                      pitch.tolist())])
+    R = torch.stack([rotation_matrix(math.radians(y), math.radians(p), device=device) for y,
+                     p in zip(yaw.tolist(), pitch.tolist())])
     return torch.einsum('vij,vhwj->vhwi', R, cam)
 
 # %% ../nbs/01_projection.ipynb #2193897c
@@ -131,8 +131,8 @@ def cubemap_to_erp(faces:Tensor,              # cube faces (..., 6, c, s, s) in 
     lead, (c, s) = faces.shape[:-4], faces.shape[-3:-1]
     x = rearrange(faces.reshape(-1, 6, c, s, s), 'n f c h w -> n c f h w')
     d = erp_directions(H, W, device=faces.device, dtype=torch.float64)
-    R = torch.stack([rotation_matrix(math.radians(y), math.radians(p), device=faces.device) for y, p in zip(_CUBE_YAW,
-                                                                                                            _CUBE_PITCH)])
+    R = torch.stack([rotation_matrix(math.radians(y), math.radians(p), device=faces.device) for y,
+                     p in zip(_CUBE_YAW, _CUBE_PITCH)])
     cam = torch.einsum('fji,hwj->fhwi', R, d)                 # each direction in each face's camera frame
     face = torch.where(cam[..., 2] > 0, cam[..., 2], torch.full_like(cam[..., 2], -1.)).argmax(0)  # largest forward coordinate
     c_sel = cam.gather(0, face[None, ..., None].expand(1, H, W, 3))[0]

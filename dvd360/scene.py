@@ -76,8 +76,8 @@ class Scene:
         if self.pillars is None: self.pillars = pil
         if self.waves is None:
             self.waves = dict(
-                clouds=[(rng.uniform(0.6, 2.5)*math.cos(t), rng.uniform(0.6, 2.5)*math.sin(t), rng.uniform(0,
-                                                                                                           2*math.pi))
+                clouds=[(rng.uniform(0.6, 2.5)*math.cos(t), rng.uniform(0.6, 2.5)*math.sin(t),
+                         rng.uniform(0, 2*math.pi))
                         for t in (rng.uniform(0, 2*math.pi) for _ in range(6))],
                 mountains=[(k, rng.uniform(0.2, 1.)/k**0.8, rng.uniform(0, 2*math.pi)) for k in range(1, 13)])
         if self.velocities is not None and len(self.velocities) != len(self.spheres):
@@ -239,8 +239,8 @@ def trace(scene:Scene,       # the world
     col = torch.where((kind == 0)[..., None] & hit[..., None], fogged(_shade_ground(scene, o, d, t0, pixel_angle)), col)
     if C.shape[1]:
         n = (P - torch.gather(C, 1, ks[..., None].expand(*ks.shape, 3)))/r[ks][..., None]
-        pat = torch.tanh(3*torch.sin(6*torch.atan2(n[..., 0], n[..., 2]))*torch.sin(6*torch.asin(n[..., 1].clamp(-1,
-                                                                                                                 1))))
+        pat = torch.tanh(3*torch.sin(6*torch.atan2(n[..., 0],
+                                                   n[..., 2]))*torch.sin(6*torch.asin(n[..., 1].clamp(-1, 1))))
         col = torch.where((kind == 1)[..., None] & hit[..., None], fogged(_shade_object(scene, n, scols[ks], pat)), col)
     if Pp.shape[0]:
         q = Pp[kp]
@@ -248,8 +248,8 @@ def trace(scene:Scene,       # the world
         up = torch.zeros_like(rad); up[..., 1] = 1
         n = torch.where(cap[..., None], up, rad)
         band = torch.sin(2*math.pi*(P[..., 1] - g)/0.8)
-        pat = torch.where(cap, torch.ones_like(band), torch.tanh(3*torch.sin(5*torch.atan2(rad[..., 0], rad[...,
-                                                                                                            2]))*band))
+        pat = torch.where(cap, torch.ones_like(band), torch.tanh(3*torch.sin(5*torch.atan2(rad[..., 0],
+                                                                                           rad[..., 2]))*band))
         col = torch.where((kind == 2)[..., None] & hit[..., None], fogged(_shade_object(scene, n, pcols[kp], pat)), col)
     return col.clamp(0, 1), depth
 

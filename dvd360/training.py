@@ -170,7 +170,8 @@ class TrainConfig:
         check_erp(self.height, self.width)
         if self.task not in ('adapter', 'base', 'vae'):
             raise ValueError(f"TrainConfig.task must be 'adapter', 'base' or 'vae', got {self.task!r}")
-        m = self.adapter.get('unshuffle', 8)*2**(len(self.adapter.get('channels', (0,)*4)) - 1) if self.task == 'adapter' else 8
+        m = self.adapter.get('unshuffle', 8)*2**(len(self.adapter.get('channels',
+                                                                      (0,)*4)) - 1) if self.task == 'adapter' else 8
         if self.height % m or self.width % m:
             raise ValueError(f"expected height and width multiples of {m} (the adapter's downscale), got "
                              f"{self.height}×{self.width}")
@@ -329,8 +330,8 @@ def load_components(config:TrainConfig)->dict:
                                  "module added to it)")
             comps = dict(tokenizer=CLIPTokenizer.from_pretrained(p, subfolder='tokenizer'),
                          text_encoder=CLIPTextModel.from_pretrained(p, subfolder='text_encoder'),
-                         vae=AutoencoderKL.from_pretrained(p, subfolder='vae'), unet=UNetMotionModel.from_pretrained(p,
-                                                                                                                     subfolder='unet'))
+                         vae=AutoencoderKL.from_pretrained(p, subfolder='vae'),
+                         unet=UNetMotionModel.from_pretrained(p, subfolder='unet'))
         else:      # SD 1.5 (or a personalised single file on it) + a motion module: folder, hub id or original mm_sd_*.ckpt file
             tok, te, vae, u2d = load_sd15_parts(p, config.single_file, config.single_file_text_encoder)
             motion = load_motion_adapter(config.motion_module_path, config=config.motion_config)
@@ -815,8 +816,9 @@ def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
     log_path = out/'log.csv'
     if main_proc: _truncate_log(log_path, step)
     if getattr(acc, 'log_with', None):
-        acc.init_trackers('dvd360', config={k: v for k, v in config.to_dict().items() if isinstance(v, (int, float,
-                                                                                                        str, bool))})
+        acc.init_trackers('dvd360', config={k: v for k, v in config.to_dict().items() if isinstance(v,
+                                                                                                    (int, float, str,
+                                                                                                     bool))})
     validate_every = config.validate_every if task != 'vae' else 0
     val_in = validation_inputs(config, ds) if (validate_every and main_proc) else None
     steps, val_paths, acc_loss, t0 = [], [], 0., time.time()
@@ -935,10 +937,7 @@ def _resume_state(ckpt:Path, out:Path, acc, config:TrainConfig, ds, per_epoch:in
         older = [c.name for c in list_checkpoints(out) if c != ckpt and (c/'state').is_dir()]
         raise RuntimeError(f"checkpoint {ckpt} is damaged ({type(e).__name__}: "
                            f"{str(e).strip().splitlines()[0] if str(e).strip() else e!r}); "
-                           + (f"resume from an older one (resume={str(out/older[-1])!r})" if older else "no older "
-                                                                                                        "checkpoint "
-                                                                                                        "with state "
-                                                                                                        "is left")
+                           + (f"resume from an older one (resume={str(out/older[-1])!r})" if older else "no older checkpoint with state is left")
                            + " or start again with overwrite=True") from None
     if (st['num_processes'], st['batch_size']) != (R, B):   # same epoch, same number of its samples consumed, in this layout
         done = st.get('samples_in_epoch', st['batch_in_epoch']*st['num_processes']*st['batch_size'])

@@ -57,9 +57,8 @@ def sample_clip(rng:random.Random, split:str='train')->WorldClip:
         if ball != pillar and held_out(ball, pillar) == (split == 'test'): break
     return WorldClip(seed=rng.randrange(10**6), sky=rng.choice(list(SKY_WORDS)), ground=rng.choice(list(GROUND_WORDS)),
                      ball=ball, pillar=pillar, n_balls=rng.randint(2, 4), n_pillars=rng.randint(2, 4),
-                     pan=rng.choice(PANS), step=rng.choice([0., 0., rng.uniform(0.1, 0.3)]), heading=rng.uniform(0,
-                                                                                                                 360),
-                     rolling=rng.choice([0., 0., rng.uniform(0.1, 0.25)]))
+                     pan=rng.choice(PANS), step=rng.choice([0., 0., rng.uniform(0.1, 0.3)]),
+                     heading=rng.uniform(0, 360), rolling=rng.choice([0., 0., rng.uniform(0.1, 0.25)]))
 
 def caption(clip:WorldClip)->str:
     "What a clip shows, in words (content only; the motion is left to the flow)."
@@ -68,8 +67,8 @@ def caption(clip:WorldClip)->str:
 def _shades(name:str, rng:random.Random)->tuple:
     "Two shades of a named colour (the objects' stripes)."
     c = np.array(COLOURS[name])
-    return tuple(np.round(np.clip(c*rng.uniform(0.85, 1.0), 0, 1), 3)), tuple(np.round(np.clip(c*rng.uniform(0.5, 0.7),
-                                                                                               0, 1), 3))
+    return tuple(np.round(np.clip(c*rng.uniform(0.85, 1.0), 0, 1),
+                          3)), tuple(np.round(np.clip(c*rng.uniform(0.5, 0.7), 0, 1), 3))
 
 def world_scene(clip:WorldClip)->Scene:
     "The `Scene` of a clip: objects placed by the seed, coloured by the clip's colour names, balls rolling."
@@ -124,8 +123,9 @@ def world_tokenizer(max_length:int=16,          # tokens per prompt (padded/trun
     for w in words: chain(list(w[:-1]) + [w[-1] + '</w>'])
     def build(vocab, merges):
         with tempfile.TemporaryDirectory(prefix='dvd360-tok-') as d:
-            (Path(d)/'vocab.json').write_text(json.dumps({t: i for i, t in enumerate(vocab + ['<|startoftext|>',
-                                                                                              '<|endoftext|>'])}))
+            (Path(d)/'vocab.json').write_text(json.dumps({t: i for i,
+                                                          t in enumerate(vocab + ['<|startoftext|>',
+                                                                                  '<|endoftext|>'])}))
             (Path(d)/'merges.txt').write_text('#version: 0.2\n' + '\n'.join(merges) + '\n')
             return CLIPTokenizer.from_pretrained(d, model_max_length=max_length)
     # BPE applies the lowest-ranked merge anywhere in a word, so one word's merges can split another ('d e' of
@@ -352,7 +352,8 @@ def train_world(out:str|Path='runs/world',      # run folder (data, latents, one
     return summary
 
 def _reuse_vae(out:Path, src:Path):
-    "Install a trained VAE (with its latent scale) as run `out`'s finished VAE stage."
+    ("Install a trained VAE as run `out`'s finished VAE stage (its latent scale and PSNR are then measured on this "
+     "run's clips).")
     if not (src/'config.json').is_file(): raise FileNotFoundError(f"no VAE at {src} (config.json missing)")
     _copy_into(src, out/'model'/'vae')          # its latent scale and PSNR are measured anew on this run's clips
     (out/'vae').mkdir(exist_ok=True)
@@ -480,11 +481,8 @@ def fixed_features(frames:Tensor,   # (n, 3, H, W) in [0, 1]
     import torch.nn as nn
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        net = nn.Sequential(nn.Conv2d(3, 16, 4, 2, 1), nn.ReLU(), nn.Conv2d(16, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32,
-                                                                                                                   32,
-                                                                                                                   4, 2,
-                                                                                                                   1),
-                                                                                                                   nn.ReLU())
+        net = nn.Sequential(nn.Conv2d(3, 16, 4, 2, 1), nn.ReLU(), nn.Conv2d(16, 32, 4, 2, 1), nn.ReLU(),
+                            nn.Conv2d(32, 32, 4, 2, 1), nn.ReLU())
     with torch.no_grad():
         x = net(frames.float()*2 - 1)
         return torch.nn.functional.adaptive_avg_pool2d(x, (4, 1)).flatten(1).double()
@@ -540,8 +538,8 @@ def sample_variant(model:str|Path|None, variant:dict, clips:list[dict], batch:in
         cs = clips[j:j + batch]
         flow = torch.stack([c['flow'] for c in cs]) if adapter else None
         out = pipe([c['caption'] for c in cs], flow=flow, num_frames=f, height=H, width=W, output_type='pt',
-                   generator=[torch.Generator().manual_seed(j + k) for k in range(len(cs))], **{**WORLD_SAMPLING, **v,
-                                                                                                **kw})
+                   generator=[torch.Generator().manual_seed(j + k) for k in range(len(cs))],
+                   **{**WORLD_SAMPLING, **v, **kw})
         vids.append(out.frames.float())
     return torch.cat(vids)
 
@@ -586,8 +584,8 @@ def steer(pipe,                                 # a world pipeline with its 360-
     c = torch.stack(list(conditions.values()))
     vids = pipe([prompt]*len(c), flow=c, num_frames=f, height=H, width=W, output_type='pt',
                 generator=[torch.Generator().manual_seed(seed) for _ in c], **{**WORLD_SAMPLING, **kw}).frames.float()
-    return {k: dict(video=v, pan=float(global_pan(estimate_flow(v))), condition=float(global_pan(condition_flow(ci, (H,
-                                                                                                                     W), f - 1))))
+    return {k: dict(video=v, pan=float(global_pan(estimate_flow(v))),
+                    condition=float(global_pan(condition_flow(ci, (H, W), f - 1))))
             for k, v, ci in zip(conditions, vids, c)}
 
 def evaluate_world(model:str|Path|None=None,          # world model folder (default: the shipped one)
@@ -634,8 +632,8 @@ def evaluate_world(model:str|Path|None=None,          # world model folder (defa
     if old and out_dir is not None and (Path(out_dir)/'samples.pt').is_file():        # keep the stored frames of reused rows
         prev = torch.load(Path(out_dir)/'samples.pt')
         sets = {k: sets[k] if k in sets else prev[k][:, None].float()/255 for k in per_video if k in sets or k in prev}
-    res = dict(rows=rows, per_video=per_video, markdown=table_markdown(rows), samples={k: v[:4] for k,
-                                                                                       v in sets.items()})
+    res = dict(rows=rows, per_video=per_video, markdown=table_markdown(rows),
+               samples={k: v[:4] for k, v in sets.items()})
     if out_dir is not None:
         out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir/'table.md').write_text(res['markdown'])

@@ -12,27 +12,31 @@ import argparse, ast, io, json, re, sys, tokenize
 from pathlib import Path
 
 OPEN, CLOSE = '([{', ')]}'
+DEEP = 60   # a continuation line indented further than this is hard to read
 
 def _tokens(src:str)->list:
     return list(tokenize.generate_tokens(io.StringIO(src).readline))
 
 def _comma_split(src:str, lines:list[str], n:int, limit:int, toks:list):
-    "`src` with line n (1-based) broken after its last in-bracket comma that keeps the first part within `limit`, or None."
-    stack, best = [], None
+    ("`src` with line n (1-based) broken after an in-bracket comma that keeps the first part within `limit`, or None: "
+     "the outermost such comma (the rest then aligns after a bracket near the line's start), the last one among equals.")
+    stack, cands = [], []
     for t in toks:
         if t.type == tokenize.OP and t.string in OPEN: stack.append(t.start)
         elif t.type == tokenize.OP and t.string in CLOSE and stack: stack.pop()
         elif t.type == tokenize.OP and t.string == ',' and t.start[0] == n and stack and limit//2 <= t.end[1] < limit:
-            best = (t, stack[-1])                 # (an early comma would leave a stub line and the long part still long)
+            cands.append((len(stack), -t.end[1], t, stack[-1]))   # (an early comma would leave a stub and the long part long)
         if t.start[0] > n: break
-    if best is None: return None
-    (t, (bl, bc)) = best
     line = lines[n - 1]
-    rest = line[t.end[1]:].lstrip()
-    if not rest or rest[0] in '#' + CLOSE: return None    # nothing after it, a comment, or a one-element tuple's comma
-    ind = bc + 1 if bl == n else len(line) - len(line.lstrip())
-    new = line[:t.end[1]].rstrip() + '\n' + ' '*ind + rest
-    return ''.join(lines[:n - 1]) + new + ''.join(lines[n:])
+    splits = []
+    for _, _, t, (bl, bc) in sorted(cands, key=lambda c: c[:2]):
+        rest = line[t.end[1]:].lstrip()
+        if not rest or rest[0] in '#' + CLOSE: continue      # nothing after it, a comment, or a one-element tuple's comma
+        splits.append((t, bc + 1 if bl == n else len(line) - len(line.lstrip()), rest))
+    # a rest hanging far right (past DEEP) reads badly: take it only where no other split exists
+    for t, ind, rest in sorted(splits, key=lambda s: s[1] > DEEP)[:1]:
+        return ''.join(lines[:n - 1]) + line[:t.end[1]].rstrip() + '\n' + ' '*ind + rest + ''.join(lines[n:])
+    return None
 
 HEADERS = ('if ', 'elif ', 'else:', 'for ', 'while ', 'with ', 'try:', 'except', 'finally:')
 
@@ -63,6 +67,7 @@ def _string_split(src:str, lines:list[str], n:int, limit:int, toks:list):
         if t.type == tokenize.OP and t.string in OPEN: depth += 1
         elif t.type == tokenize.OP and t.string in CLOSE: depth -= 1
         if t.type != tokenize.STRING or t.start[0] != n or t.end[0] != n or t.end[1] <= limit: continue
+        if t.start[1] > DEEP: continue                     # its second half would hang far right
         m = re.match(r'([rRfFuU]*)(["\'])', t.string)
         if not m or t.string[len(m[1]):].startswith(m[2]*3) or 'b' in m[1].lower(): continue
         pre, q = m[1], m[2]
@@ -121,6 +126,27 @@ def join_stubs(src:str, limit:int=120, stub:int=30)->str:
         i += 1
     return src
 
+def unwrap_deep(src:str)->str:
+    "Join continuation lines indented beyond `DEEP` (left by an earlier, worse split) back onto the line before them."
+    try: tree = ast.dump(ast.parse(src))
+    except SyntaxError: return src
+    lines, i = src.splitlines(True), 1
+    while i < len(lines):
+        l = lines[i]
+        if l.strip() and len(l) - len(l.lstrip()) > DEEP and not l.lstrip().startswith('#'):
+            a, b = lines[i - 1].rstrip('\n').rstrip(), l.lstrip()
+            m = re.match(r'[rRfFuU]*(["\'])', b)
+            joins = [a + ' ' + b]
+            if m and a.endswith(m[1]): joins.insert(0, a[:-1] + b[m.end():])   # two pieces of one string: one literal again
+            for j in joins:
+                new = ''.join(lines[:i - 1]) + j + ''.join(lines[i + 1:])
+                try: ok = ast.dump(ast.parse(new)) == tree
+                except SyntaxError: ok = False
+                if ok: break
+            if ok: src, lines = new, new.splitlines(True); continue
+        i += 1
+    return src
+
 def long_lines(src:str, limit:int)->int: return sum(len(l) > limit for l in src.splitlines())
 
 def main(argv=None)->int:
@@ -137,7 +163,7 @@ def main(argv=None)->int:
             if c['cell_type'] != 'code': continue
             src = ''.join(c['source'])
             total += len(src.splitlines()); before += long_lines(src, a.limit)
-            new = src if a.check else join_stubs(wrap_source(src, a.limit), a.limit)
+            new = src if a.check else join_stubs(wrap_source(unwrap_deep(src), a.limit), a.limit)
             after += long_lines(new, a.limit)
             if new != src: c['source'], changed = new.splitlines(True), True
         if changed: p.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
