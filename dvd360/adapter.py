@@ -13,12 +13,15 @@ from einops import rearrange
 from fastcore.basics import patch
 from diffusers import ModelMixin, ConfigMixin
 from diffusers.configuration_utils import register_to_config
-from .geometry import check_erp
+from .geometry import check_erp, erp_lonlat, sample_erp
+from .utils import read_tensors
+from .scene import warp_erp
 from .flow import check_encoding, flow_to_rgb, rgb_to_flow
 
 # %% auto #0
 __all__ = ['check_condition_video', 'AdapterDownsample', 'PseudoResBlock3D', 'Adapter360', 'reference_state_dict',
-           'convert_reference_checkpoint', 'adapter_input_spec', 'condition_for_adapter']
+           'convert_reference_checkpoint', 'adapter_input_spec', 'condition_for_adapter', 'tracer_pattern',
+           'carried_tracer']
 
 # %% ../nbs/06_adapter.ipynb #b2bf981f
 def check_condition_video(x:Tensor,                # motion condition video (b, f, c, H, W), floats in [0, 1]
@@ -96,7 +99,8 @@ class Adapter360(ModelMixin, ConfigMixin):
                  base_model:str|None=None,       # the SD 1.5 it was trained with (hub id or folder): `dvd360 generate`'s default --model
                  single_file:str|None=None,      # the personalised checkpoint on that base it was trained with, if any: the default --single-file
                  motion_module:str|None=None,    # the AnimateDiff motion module it was trained with: the default --motion
-                 motion_config:dict|None=None):  # config overrides that module file needed (`load_motion_adapter`), if any
+                 motion_config:dict|None=None,   # config overrides that module file needed (`load_motion_adapter`), if any
+                 tracer_channels:int=0):         # channels of the flow-carried tracer read beside the flow (`carried_tracer`); 0: none
         super().__init__()
         check_encoding(encoding)
         if len(input_range) != 2 or not input_range[0] < input_range[1]:
@@ -104,7 +108,7 @@ class Adapter360(ModelMixin, ConfigMixin):
         channels = list(channels)
         if not channels: raise ValueError("expected at least one level in `channels`")
         self.pixel_unshuffle = nn.PixelUnshuffle(unshuffle)
-        self.conv_in = nn.Conv2d(in_channels*unshuffle**2, channels[0], 3, 1, 1)
+        self.conv_in = nn.Conv2d((in_channels + tracer_channels)*unshuffle**2, channels[0], 3, 1, 1)
         body = []
         for i, c in enumerate(channels):
             for j in range(num_res_blocks):
@@ -133,12 +137,20 @@ class Adapter360(ModelMixin, ConfigMixin):
         check_condition_video(cond, self.config.in_channels, self.downscale_factor, self.config.allow_any_aspect)
         f = cond.shape[1]
         x = rearrange(cond, 'b f c h w -> (b f) c h w').to(self.conv_in.weight.dtype)
+        if self.config.tracer_channels: x = torch.cat([x, self.tracer(cond)], 1)
         x = self.conv_in(self.pixel_unshuffle(x))
         feats, nrb = [], self.config.num_res_blocks
         for k, blk in enumerate(self.body):
             x = blk(x, num_frames=f)
             if k % nrb == nrb - 1: feats.append(x if scale == 1 else x*scale)
         return feats
+
+    def tracer(self, cond:Tensor)->Tensor:
+        "The tracer carried by condition `cond` (b, f, 3, H, W) (`carried_tracer` of its flow), as (b·f, k, H, W)."
+        enc, (lo, hi) = adapter_input_spec(self)
+        flow = rgb_to_flow(((cond.float() - lo)/(hi - lo)).clamp(0, 1), encoding=enc)
+        t = carried_tracer(flow, self.config.tracer_channels, cell=2*self.config.unshuffle)
+        return rearrange(t, 'b f c h w -> (b f) c h w').to(self.conv_in.weight.dtype)
 
 # %% ../nbs/06_adapter.ipynb #ea065610
 def reference_state_dict(src:str|os.PathLike|dict, # path to a .pt/.pth/.ckpt/.bin/.safetensors file, or a loaded dict
@@ -147,17 +159,7 @@ def reference_state_dict(src:str|os.PathLike|dict, # path to a .pt/.pth/.ckpt/.b
     if isinstance(src, (str, os.PathLike)):
         p = Path(src)
         if not p.is_file(): raise FileNotFoundError(f"no adapter checkpoint at {str(p)!r}")
-        try:
-            if p.suffix == '.safetensors':
-                from safetensors.torch import load_file
-                sd = load_file(str(p), device='cpu')
-            else: sd = torch.load(p, map_location='cpu', weights_only=True)   # never runs code from the file
-        except Exception as e:      # corrupt, truncated, or a pickle that wants to run code
-            raise ValueError(f"{p} is not a readable checkpoint of tensors ({type(e).__name__}): dvd360 reads "
-                             f".pth/.ckpt files "
-                             f"as plain tensors and never executes code stored in them. Re-download the file (it may "
-                             f"be "
-                             f"truncated), or convert it to .safetensors on a machine you trust") from None
+        sd = read_tensors(p)                       # never runs code from the file; truncated files named
     elif isinstance(src, dict): sd = src
     else: raise TypeError(f"expected a checkpoint path or a state dict, got {type(src).__name__}")
     for key in ('state_dict', 'adapter', 'model'):
@@ -220,3 +222,26 @@ def condition_for_adapter(cond:Tensor,                # flow video (..., 3, H, W
     if check_encoding(video_encoding) != enc:
         cond = flow_to_rgb(rgb_to_flow(cond, encoding=video_encoding), encoding=enc).to(cond.device, cond.dtype)
     return cond if (lo, hi) == (0., 1.) else lo + (hi - lo)*cond
+
+# %% ../nbs/06_adapter.ipynb #94875825
+def tracer_pattern(height:int, width:int, # ERP size
+                   channels:int=2,        # independent pattern channels
+                   cell:int=8,            # feature size in pixels (grid of uniform noise, interpolated)
+                   seed:int=0,            # fixed: the pattern belongs to the adapter that was trained with it
+                   device=None)->Tensor:  # (channels, height, width) in [0, 1]
+    "A fixed smooth random pattern, periodic in longitude: uniform noise on `cell`-pixel cells, bilinear between."
+    g = torch.Generator().manual_seed(seed)
+    coarse = torch.rand(1, channels, max(1, round(height/cell)), max(1, round(width/cell)), generator=g)
+    lon, lat = erp_lonlat(height, width, device=device)
+    return sample_erp(coarse.to(device), lon, lat)[0]
+
+def carried_tracer(flow:Tensor,          # flow video (b, f, 2, H, W) in pixels, frame f → f + 1
+                   channels:int=2,       # tracer channels
+                   cell:int=8,           # feature size of the pattern in pixels
+                  )->Tensor:             # (b, f, channels, H, W) in [0, 1]
+    "`tracer_pattern` carried along by a flow video: frame f shows it moved by the flow summed over frames before f."
+    b, f, _, h, w = flow.shape
+    shift = flow.float().cumsum(1) - flow.float()                # displacement of frame f from frame 0
+    p = tracer_pattern(h, w, channels, cell, device=flow.device)
+    out = warp_erp(p.expand(b*f, -1, -1, -1), -rearrange(shift, 'b f c h w -> (b f) c h w'))
+    return rearrange(out, '(b f) c h w -> b f c h w', b=b)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, math, os, sys, time
 from pathlib import Path
 from fastcore.script import anno_parser, store_true
+from .utils import file_in_the_way, output_folder_problem
 
 # %% auto #0
 __all__ = ['COMMANDS', 'DEFAULT_MODEL', 'DEFAULT_MOTION', 'command', 'usage', 'parser', 'main', 'check_number', 'check_output',
@@ -83,7 +84,7 @@ def check_output(cmd:str, path, flag:str='out')->Path:
         p.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=p.parent, prefix='.dvd360-write-test-'): pass
     except OSError as e:
-        q = _file_in_the_way(p.parent)
+        q = file_in_the_way(p.parent)
         why = f"{q} is a file, not a folder" if q is not None else f"{e.strerror or e} ({p.parent})"
         raise SystemExit(f"dvd360 {cmd}: cannot write --{flag} {p}: {why}; choose another --{flag}") from None
     return p
@@ -163,21 +164,12 @@ def load_flow_video(path:str,            # motion-condition video (RGB flow, e.g
 # %% ../nbs/13_cli.ipynb #3a047b15
 def _size(n:float)->str: return f"{n/2**30:.1f} GiB" if n >= 2**30 else f"{n/2**20:.1f} MiB"
 
-def _file_in_the_way(folder:Path)->Path|None:
-    "The file that keeps `folder` from being a folder: `folder` itself or one of its parents, if any is a file."
-    return next((q for q in (folder, *folder.parents) if q.exists() and not q.is_dir()), None)
-
 def check_output_dir(cmd:str, path, flag:str, inputs:tuple=())->Path:
     ("Refuse an output folder that is a file, lies under a file, or is one of the command's input folders (it would "
      "be overwritten).")
     p = Path(path).expanduser()
-    under = _file_in_the_way(p)
-    if under is not None:
-        raise SystemExit(f"dvd360 {cmd}: {flag} {p}: {under} is a file, not a folder; choose another {flag}")
-    for i in inputs:
-        if p.absolute().resolve() == Path(i).expanduser().absolute().resolve():
-            raise SystemExit(f"dvd360 {cmd}: {flag} {p} is the input folder; its files would be overwritten: choose "
-                             f"another {flag}")
+    why = output_folder_problem(p, inputs)
+    if why is not None: raise SystemExit(f"dvd360 {cmd}: {flag} {p}: {why}; choose another {flag}")
     return p
 
 def check_space(cmd:str, path, nbytes:int, flag:str='out'):
@@ -275,6 +267,8 @@ def generate(prompt:str,                     # what the panorama shows
              decode_chunk:int=16,            # frames per VAE decode call (lower: less memory)
              offline:store_true=False,       # never touch the network (HF_HUB_OFFLINE)
              tiny:store_true=False,          # the small world model shipped in the package (12_world): a real result in seconds
+             backend:str='sd15',             # 'sd15' (SD 1.5 + AnimateDiff + 360-Adapter) or 'wan' (Wan 2.1 T2V, 14_wan)
+             latitude_noise:store_true=False, # latitude-aware initial noise (--backend wan)
              random:store_true=False,        # random tiny SD-1.5-layout models (no download): the install smoke test
              quiet:store_true=False,         # no progress bar
             ):
@@ -284,9 +278,10 @@ def generate(prompt:str,                     # what the panorama shows
         raise SystemExit("dvd360 generate: pass --tiny (the world model) or --random (random weights), not both")
     small = tiny or random
     # every argument and the output location are checked before a model loads (sampling at full size takes minutes)
-    _check_generate_numbers(frames=frames, height=height, width=width, steps=steps, guidance=guidance,
-                            rotation=rotation,
-                            adapter_scale=adapter_scale, lora_scale=lora_scale, fps=fps, decode_chunk=decode_chunk)
+    _check_generate_numbers(prompt, frames=frames, height=height, width=width, steps=steps, guidance=guidance,
+                            rotation=rotation, seed=seed, adapter_scale=adapter_scale, lora_scale=lora_scale, fps=fps,
+                            decode_chunk=decode_chunk)
+    if backend != 'sd15': return _generate_wan(**{k: v for k, v in locals().items() if k != 'backend'}, backend=backend)
     frames, height, width, steps, guidance = _generate_sizes(frames, height, width, steps, guidance, tiny, random)
     out = _generate_output(out, frames, height, width, gif, html)
     if small and (single_file is not None or lora is not None):
@@ -300,22 +295,19 @@ def generate(prompt:str,                     # what the panorama shows
     check_memory('generate', frames, height, width, dev, decode_chunk, guidance=guidance > 1, bytes_per=dtype.itemsize,
                  **(dict(unet_channels=32, vae_channels=16, vae_scale=4) if tiny else       # the world model's widths
                     dict(unet_channels=8, vae_channels=8) if random else {}))              # the random tiny models'
-    flow_video = None
-    if flow: flow_video, flow_encoding = _flow_condition(flow, flow_encoding, frames, height, width)
+    flow_video, flow_encoding = _flow_condition(flow, flow_encoding, frames, height, width) if flow else (None, None)
     sources = {'--adapter': adapter, '--lora': lora, '--single-file': single_file}
     _check_generate_sources(sources if small else {'--model': model, '--motion': motion, **sources}, offline)
     t0 = time.time()
     pipe = _generate_pipeline(tiny, random, adapter, adapter_config, offline, dev, dtype, offload, model=model,
-                              motion=motion,
-                              single_file=single_file, lora=lora, lora_scale=lora_scale, motion_config=motion_config,
-                              single_file_text_encoder=single_file_text_encoder)
+                              motion=motion, single_file=single_file, lora=lora, lora_scale=lora_scale,
+                              motion_config=motion_config, single_file_text_encoder=single_file_text_encoder)
     pipe.set_progress_bar_config(disable=quiet, desc='denoising')
     t1 = time.time()
     video = pipe(prompt, negative_prompt=negative or None, flow=flow_video, flow_encoding=flow_encoding,
                  num_frames=frames, height=height, width=width, num_inference_steps=steps, guidance_scale=guidance,
                  rotation_angle=math.radians(rotation), circular_padding=not no_circular_padding,
-                 adapter_scale=adapter_scale,
-                 seed=seed, decode_chunk_size=decode_chunk, output_type='np').frames[0]          # (f, H, W, 3) in [0, 1]
+                 adapter_scale=adapter_scale, seed=seed, decode_chunk_size=decode_chunk, output_type='np').frames[0]          # (f, H, W, 3) in [0, 1]
     t2 = time.time()
     written = _write_outputs(video, out, fps, gif, html)
     print(f"{', '.join(map(str, written))}: {frames} frames of {height}×{width}"
@@ -343,11 +335,14 @@ def _check_generate_sources(sources:dict, offline:bool):
 
 _GENERATE_RANGES = dict(frames=dict(minimum=1), height=dict(minimum=8, multiple=8), width=dict(minimum=8, multiple=8),
                         steps=dict(minimum=1), guidance=dict(minimum=0.), rotation={}, adapter_scale={}, lora_scale={},
-                        fps=dict(above=0.), decode_chunk=dict(minimum=1))
+                        fps=dict(above=0.), decode_chunk=dict(minimum=1), seed=dict(minimum=0))
 
-def _check_generate_numbers(**values):
-    ("Refuse a non-finite or out-of-range number option of `generate` (`_GENERATE_RANGES`), before defaults are "
-     "filled in.")
+def _check_generate_numbers(prompt:str, **values):
+    ("Refuse an empty prompt and a non-finite or out-of-range number option of `generate` (`_GENERATE_RANGES`), "
+     "before defaults are filled in.")
+    if not prompt.strip():
+        raise SystemExit("dvd360 generate: the prompt is empty; say what the panorama shows (e.g. \"a beach at "
+                         "sunset\")")
     for flag, v in values.items(): check_number('generate', flag, v, **_GENERATE_RANGES[flag])
 
 def _generate_sizes(frames, height, width, steps, guidance, tiny:bool, random:bool)->tuple:
@@ -437,6 +432,9 @@ def evaluate(out_dir:str,                    # folder of generated ERP videos (i
     if offline: os.environ['HF_HUB_OFFLINE'] = '1'
     from dvd360.metrics import evaluate_dir, CLIP_MODEL
     if not Path(out_dir).is_dir(): raise SystemExit(f"dvd360 evaluate: no folder {out_dir!r}")
+    for flag, given, kind in (('prompts', prompts, 'file'), ('flows', flows, 'folder')):
+        if given is not None and not (Path(given).is_file() if kind == 'file' else Path(given).is_dir()):
+            raise SystemExit(f"dvd360 evaluate: --{flag} {given}: no such {kind}")
     ev = evaluate_dir(out_dir, prompts, clip_model=None if no_clip else (clip or CLIP_MODEL), flows_dir=flows,
                       out_csv=csv, out_md=md, size=(height, 2*height) if height else None, num_frames=frames,
                       clip_frames=clip_frames, flow_scale=flow_scale)
@@ -585,6 +583,7 @@ def view(video:str,                      # ERP video file (mp4, gif, webm, …),
     ("A self-contained HTML 360° player of an ERP video (one file, no network): drag/keys to look, wheel/+/− to "
      "zoom, space to play.")
     from dvd360.export import view_html
+    if html is not None: check_output('view', html, 'html')
     page = view_html(video, html, fps=fps, num_frames=frames, max_height=max_height,
                      max_bytes=max_kb*1024 if max_kb else None,
                      format='png' if png else 'jpeg', quality=quality, size=(view_height, view_width), fov=fov, yaw=yaw,
@@ -620,3 +619,57 @@ def caption(video_dir:str,                      # folder of ERP videos (mp4 …)
     if run.failed:
         raise SystemExit(f"dvd360 caption: {len(run.failed)} videos failed (listed above); rerun to retry them")
     return run
+
+# %% ../nbs/13_cli.ipynb #61b414ee
+_SD15_ONLY = ('flow', 'flow_encoding', 'adapter', 'adapter_config', 'motion', 'motion_config', 'single_file', 'tiny')
+
+def _wan_settings(random:bool, frames, height, width, steps, guidance)->tuple:
+    "`generate --backend wan`'s sizes and sampler settings: those given, else Wan's defaults (tiny ones with --random)."
+    from dvd360.wan import WAN_SIZE, check_wan_size
+    H, W, F = (64, 128, 9) if random else WAN_SIZE
+    frames, height = frames or F, height or H
+    width = width or 2*height
+    try: check_wan_size(height, width, frames)
+    except ValueError as e: raise SystemExit(f"dvd360 generate --backend wan: {e}") from None
+    return frames, height, width, steps or (4 if random else 50), 5.0 if guidance is None else guidance
+
+def _wan_pipeline(random:bool, model, lora, lora_scale:float, offline:bool, dev, dtype, offload:bool):
+    "The Wan pipeline `generate` samples with: tiny random components, or Wan 2.1 (+ LoRA) from the hub or a folder."
+    import torch
+    from dvd360.wan import Panorama360WanPipeline, tiny_wan_components, load_wan_pipeline, WAN_MODEL
+    if random: pipe = Panorama360WanPipeline(**tiny_wan_components(seed=0))
+    else:
+        pipe = load_wan_pipeline(model or WAN_MODEL, lora=lora, lora_scale=lora_scale, local_files_only=offline,
+                                 torch_dtype=None if dtype == torch.float32 else dtype)
+    if offload:
+        if dev.type != 'cuda': raise SystemExit("dvd360 generate: --offload needs a CUDA GPU")
+        pipe.enable_model_cpu_offload(device=dev)
+    else: pipe.to(dev)
+    return pipe
+
+def _generate_wan(prompt:str, out:str, backend:str, **o):
+    "`dvd360 generate --backend wan`: Wan 2.1 T2V with rotation, circular decoding and ERP sizes (`14_wan`)."
+    import torch
+    if backend != 'wan': raise SystemExit(f"dvd360 generate: --backend {backend!r}: expected 'sd15' or 'wan'")
+    extra = [f"--{k.replace('_', '-')}" for k in _SD15_ONLY if o.get(k)]
+    if extra: raise SystemExit(f"dvd360 generate --backend wan: {', '.join(extra)} belong to the SD 1.5 backend; drop them")
+    if o['random'] and o['lora'] is not None: raise SystemExit("dvd360 generate: --random brings its own models; drop --lora")
+    frames, height, width, steps, guidance = _wan_settings(o['random'], o['frames'], o['height'], o['width'],
+                                                           o['steps'], o['guidance'])
+    out = _generate_output(out, frames, height, width, o['gif'], o['html'])
+    dev, dtype = _device_dtype(o['device'], o['fp16'], o['bf16'])
+    if not o['random']:
+        from dvd360.wan import WAN_MODEL
+        _check_generate_sources({'--model': o['model'] or WAN_MODEL, '--lora': o['lora']}, o['offline'])
+    t0 = time.time()
+    pipe = _wan_pipeline(o['random'], o['model'], o['lora'], o['lora_scale'], o['offline'], dev, dtype, o['offload'])
+    pipe.set_progress_bar_config(disable=o['quiet'], desc='denoising')
+    t1 = time.time()
+    video = pipe(prompt, negative_prompt=o['negative'] or None, height=height, width=width, num_frames=frames,
+                 num_inference_steps=steps, guidance_scale=guidance, rotation_angle=math.radians(o['rotation']),
+                 circular_padding=not o['no_circular_padding'], latitude_aware_noise=o['latitude_noise'],
+                 generator=torch.Generator().manual_seed(o['seed']), output_type='np').frames[0]
+    written = _write_outputs(video, out, o['fps'], o['gif'], o['html'])
+    print(f"{', '.join(map(str, written))}: {frames} frames of {height}×{width} (Wan 2.1{', tiny random' if o['random'] else ''}); "
+          f"loading {t1 - t0:.1f} s, sampling {time.time() - t1:.1f} s on {dev}")
+    return video

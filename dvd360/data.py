@@ -110,6 +110,9 @@ class Web360Dataset(Dataset):
         check_erp(*size, allow_any_aspect=allow_any_aspect)
         if size[0] % 8 or size[1] % 8: raise ValueError(f"expected a size divisible by 8 (VAE), got {size}")
         self.csv_path = Path(csv_path) if csv_path else _find_csv(self.root)
+        if not self.csv_path.is_file():
+            raise FileNotFoundError(f"csv_path {self.csv_path}: no such file (expected the dataset's CSV, with "
+                                    f"{id_col!r} and {caption_col!r} columns)")
         self.rows = read_captions(self.csv_path, id_col, caption_col)
         if not self.rows: raise ValueError(f"no videos listed in the CSV of {self.root}")
         self.num_frames, self.stride, self.size = num_frames, stride, tuple(size)

@@ -21,6 +21,7 @@ from diffusers.pipelines.animatediff.pipeline_output import AnimateDiffPipelineO
 from diffusers.video_processor import VideoProcessor
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 from .geometry import check_erp, roll_longitude
+from .utils import read_tensors, check_tensor_file
 from .adapter import Adapter360, adapter_input_spec, condition_for_adapter
 from .unet import CircularPadding, adapter_features
 import dvd360
@@ -505,10 +506,7 @@ def original_motion_state_dict(path)->dict[str,Tensor]:
     ("Load an original AnimateDiff motion module file (.ckpt/.pth/.pt/.bin or .safetensors), unwrapping `state_dict` "
      "and `module.`.")
     p = Path(path)
-    if p.suffix == '.safetensors':
-        from safetensors.torch import load_file
-        sd = load_file(str(p), device='cpu')
-    else: sd = torch.load(p, map_location='cpu', weights_only=True)
+    sd = read_tensors(p)
     while isinstance(sd, dict) and isinstance(sd.get('state_dict'), dict): sd = sd['state_dict']
     if not isinstance(sd, dict): raise ValueError(f"{p}: expected a state dict, got {type(sd).__name__}")
     return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in sd.items()}
@@ -600,6 +598,7 @@ def load_sd15_parts(base:str='stable-diffusion-v1-5/stable-diffusion-v1-5', # SD
             raise FileNotFoundError(f"no personalised checkpoint at {str(single_file)!r}: expected a "
                                     f".safetensors/.ckpt "
                                     f"SD 1.5 checkpoint (e.g. from CivitAI) in the original (LDM) layout")
+        if Path(single_file).is_file(): check_tensor_file(single_file)      # a cut download: refused before the load
         # as the authors do, only U-Net and VAE are personalised: the base's text encoder (files without one load too)
         te = {} if single_file_text_encoder else dict(text_encoder=load_or_explain('SD 1.5 text_encoder', base,
                  lambda: CLIPTextModel.from_pretrained(base, subfolder='text_encoder', **opt, **dkw), sd_form))
@@ -652,6 +651,7 @@ def from_pretrained_360(cls:Panorama360Pipeline,
                scheduler=scheduler or ddim_scheduler(), adapter=ad)
     if lora is not None:
         if not is_peft_available(): raise ImportError("loading a LoRA needs the `peft` package: pip install peft")
+        if isinstance(lora, (str, os.PathLike)) and Path(lora).is_file(): check_tensor_file(lora)
         load_or_explain('LoRA', '<state dict>' if isinstance(lora, dict) else lora,
                         lambda: pipe.load_lora_weights(lora, adapter_name='lora',
                                                        **({} if isinstance(lora, dict) else opt)),

@@ -18,19 +18,21 @@ from torch import Tensor
 from torch.utils.data import Sampler, DataLoader
 from einops import rearrange
 from .geometry import check_erp, latitude_weights
+from .utils import output_folder_problem
 from .data import Web360Dataset
 from .adapter import Adapter360, condition_for_adapter
 from .unet import adapter_features
 from .pipeline import quiet_dtype_cast as _quiet_dtype_cast
 
 # %% auto #0
-__all__ = ['WEIGHT_SUFFIXES', 'CHECKPOINT_MODES', 'TASKS', 'latitude_aware_loss', 'diffusion_target', 'TrainConfig',
-           'noise_scheduler', 'build_dataset', 'hub_online', 'check_sources', 'load_components', 'EpochSampler',
-           'encode_prompts', 'encode_video', 'training_loss', 'sample_timesteps', 'snr_weights', 'weighted_mse',
-           'BaseDenoiser', 'VAETrainer', 'base_loss', 'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints',
-           'resolve_checkpoint', 'validation_inputs', 'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights',
-           'make_accelerator', 'RunLock', 'set_gradient_checkpointing', 'train', 'train_parser', 'parse_train_args',
-           'train_cli', 'main']
+__all__ = ['WEIGHT_SUFFIXES', 'CHECKPOINT_MODES', 'TASKS', 'TASK_MODULES', 'RESUME_KEYS', 'latitude_aware_loss',
+           'diffusion_target', 'TrainConfig', 'noise_scheduler', 'build_dataset', 'hub_online', 'check_sources',
+           'load_components', 'EpochSampler', 'encode_prompts', 'encode_video', 'training_loss', 'sample_timesteps',
+           'snr_weights', 'weighted_mse', 'BaseDenoiser', 'VAETrainer', 'base_loss', 'vae_loss', 'save_weights',
+           'save_checkpoint', 'list_checkpoints', 'resolve_checkpoint', 'validation_inputs', 'validate',
+           'NonFiniteLossError', 'task_loss', 'ema_weights', 'make_accelerator', 'RunLock',
+           'set_gradient_checkpointing', 'train', 'task_spec', 'trainable', 'check_resume_config', 'train_parser',
+           'parse_train_args', 'train_cli', 'main']
 
 # %% ../nbs/10_training.ipynb #e40e28c8
 def latitude_aware_loss(pred:Tensor,               # model output, latents (b, c, f, h, w) (any leading dims)
@@ -104,7 +106,14 @@ class TrainConfig:
                                                       skip_conv=False, use_conv_downsample=False)) # `Adapter360` config
     adapter_path:str|None = None         # start from these adapter weights: a folder, hub id, or the authors' checkpoint (config: `adapter`)
     tiny:bool = False                    # tiny random components (tests, CPU demos) instead of SD 1.5
-    task:str = 'adapter'                 # what trains: 'adapter' (360DVD), 'base' (text encoder + motion U-Net), 'vae'
+    task:str = 'adapter'                 # what trains: 'adapter' (360DVD), 'base' (text encoder + motion U-Net), 'vae', 'wan-lora'
+    backend:str = 'sd15'                 # 'sd15', or 'wan': a LoRA on Wan 2.1's transformer (task 'wan-lora', 14_wan)
+    wan_model:str = 'Wan-AI/Wan2.1-T2V-1.3B-Diffusers' # backend 'wan': the base (hub id or diffusers folder)
+    lora_rank:int = 32                   # backend 'wan': LoRA rank
+    lora_alpha:float = 32.               # backend 'wan': LoRA alpha (the update is scaled by alpha/rank)
+    lora_targets:list[str] = field(default_factory=lambda: ['to_q', 'to_k', 'to_v', 'to_out.0'])  # backend 'wan': LoRA'd layers
+    flow_shift:float = 3.0               # backend 'wan': shift of the flow-matching noise levels (Wan 2.1 at 480p: 3)
+    text_max_length:int = 512            # backend 'wan': T5 tokens per prompt (Wan's default)
     # data
     data_root:str|None = None            # WEB360-layout folder (CSV, videos/, flows/)
     csv_path:str|None = None             # default: the one *.csv in data_root
@@ -168,10 +177,17 @@ class TrainConfig:
         hints = typing.get_type_hints(TrainConfig)
         for f in dataclasses.fields(self): setattr(self, f.name, _coerce(f.name, getattr(self, f.name), hints[f.name]))
         check_erp(self.height, self.width)
-        if self.task not in ('adapter', 'base', 'vae'):
-            raise ValueError(f"TrainConfig.task must be 'adapter', 'base' or 'vae', got {self.task!r}")
+        if self.backend not in ('sd15', 'wan'):
+            raise ValueError(f"TrainConfig.backend must be 'sd15' or 'wan', got {self.backend!r}")
+        if self.backend == 'wan' and self.task == 'adapter': self.task = 'wan-lora'    # Wan's one task
+        if self.task not in ('adapter', 'base', 'vae', 'wan-lora'):
+            raise ValueError(f"TrainConfig.task must be 'adapter', 'base', 'vae' or 'wan-lora', got {self.task!r}")
+        if (self.task == 'wan-lora') != (self.backend == 'wan'):
+            raise ValueError(f"TrainConfig.task {self.task!r} does not go with backend {self.backend!r} (task "
+                             f"'wan-lora' is backend 'wan')")
         m = self.adapter.get('unshuffle', 8)*2**(len(self.adapter.get('channels',
-                                                                      (0,)*4)) - 1) if self.task == 'adapter' else 8
+                                                                      (0,)*4)) - 1) if self.task == 'adapter' else (
+            16 if self.backend == 'wan' else 8)
         if self.height % m or self.width % m:
             raise ValueError(f"expected height and width multiples of {m} (the adapter's downscale), got "
                              f"{self.height}×{self.width}")
@@ -270,7 +286,7 @@ def build_dataset(config:TrainConfig)->Web360Dataset:
     return Web360Dataset(config.data_root, csv_path=config.csv_path, num_frames=config.num_frames, stride=config.stride,
                          size=(config.height, config.width), random_start=config.random_start,
                          random_yaw=config.random_yaw,
-                         require_flow=config.require_flow, seed=config.seed, latents_dir=config.latents_dir)
+                         require_flow=config.require_flow and task_spec(config.task).get('flow', True), seed=config.seed, latents_dir=config.latents_dir)
 
 WEIGHT_SUFFIXES = ('.safetensors', '.ckpt', '.pth', '.pt', '.bin')
 
@@ -530,6 +546,7 @@ def save_weights(model:nn.Module, folder:str|Path, ema=None)->list[Path]:
      "if given.")
     folder = Path(folder)
     with ema_weights(model, ema):
+        if hasattr(model, 'save_weights'): return model.save_weights(folder)   # a task's own module (e.g. a Wan LoRA)
         if isinstance(model, BaseDenoiser):
             model.unet.save_pretrained(folder/'unet'); model.text_encoder.save_pretrained(folder/'text_encoder')
             return [folder/'unet', folder/'text_encoder']
@@ -656,6 +673,8 @@ def _step_generator(seed:int, micro_step:int, rank:int)->torch.Generator:
 def task_loss(config:TrainConfig, models:dict, model:nn.Module, batch:dict, generator:torch.Generator,
               weight_dtype:torch.dtype|None=None)->Tensor:
     "The loss of `config.task` on one batch: the 360-Adapter's (`training_loss`), the base model's or the VAE's."
+    spec = task_spec(config.task)
+    if 'loss' in spec: return spec['loss'](config, models, model, batch, generator, weight_dtype)
     if config.task == 'adapter':
         return training_loss({**models, 'adapter': model}, batch, generator, config.flow_dropout,
                              config.caption_dropout,
@@ -670,9 +689,9 @@ def task_loss(config:TrainConfig, models:dict, model:nn.Module, batch:dict, gene
 def ema_weights(model:nn.Module, ema=None):
     "Temporarily load the EMA weights into `model` (no-op without an EMA)."
     if ema is None: yield model; return
-    ema.store(model.parameters()); ema.copy_to(model.parameters())
+    ema.store(trainable(model)); ema.copy_to(trainable(model))
     try: yield model
-    finally: ema.restore(model.parameters())
+    finally: ema.restore(trainable(model))
 
 def make_accelerator(config:TrainConfig):
     "An `accelerate.Accelerator` for `config`; fp16 falls back to full precision (with a warning) on a CPU."
@@ -784,7 +803,10 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
      "`accelerate`; resumable, NaN-safe, validated every N steps.")
     if isinstance(config, (str, os.PathLike)): config = TrainConfig.from_yaml(config)
     elif isinstance(config, dict): config = TrainConfig.from_dict(config)
+    why = output_folder_problem(config.output_dir)
+    if why is not None: raise ValueError(f"output_dir {config.output_dir}: {why}; choose another output_dir")
     ds = dataset if dataset is not None else build_dataset(config)     # data first: a wrong data_root fails before anything else
+    ds[0]                                      # one clip now: videos that cannot give a clip fail before any model loads
     acc = make_accelerator(config)
     if acc.is_main_process:
         print(f"dvd360 training: {acc.num_processes} process(es) on {acc.device.type}, output {config.output_dir}")
@@ -799,7 +821,7 @@ def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
     out, task = Path(config.output_dir), config.task
     _guard_run_folder(out, acc, resume, overwrite)
     models, adapter, ema, wdtype = _prepare_models(config, acc, components)
-    opt = torch.optim.AdamW(adapter.parameters(), lr=config.lr, betas=(config.adam_beta1, config.adam_beta2),
+    opt = torch.optim.AdamW(trainable(adapter), lr=config.lr, betas=(config.adam_beta1, config.adam_beta2),
                             weight_decay=config.weight_decay, eps=config.adam_epsilon)
     # in global optimizer steps: `train` steps it once per optimizer step (`make_accelerator` unlinks it from the optimizer)
     sched = get_scheduler(config.lr_scheduler, opt, num_warmup_steps=config.lr_warmup_steps,
@@ -819,7 +841,7 @@ def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
         acc.init_trackers('dvd360', config={k: v for k, v in config.to_dict().items() if isinstance(v,
                                                                                                     (int, float, str,
                                                                                                      bool))})
-    validate_every = config.validate_every if task != 'vae' else 0
+    validate_every = config.validate_every if task_spec(task).get('validates', True) else 0
     val_in = validation_inputs(config, ds) if (validate_every and main_proc) else None
     steps, val_paths, acc_loss, t0 = [], [], 0., time.time()
     pbar = tqdm(total=config.max_steps, initial=step, disable=not (progress and main_proc), desc='training')
@@ -891,17 +913,30 @@ def _guard_run_folder(out:Path, acc, resume, overwrite:bool):
 TASKS = dict(   # per task: the components it needs (besides the VAE, unless latents are cached) and those it trains
     adapter=dict(need={'tokenizer', 'text_encoder', 'unet', 'scheduler', 'adapter'}, trains=('adapter',)),
     base=dict(need={'tokenizer', 'text_encoder', 'unet', 'scheduler'}, trains=('unet', 'text_encoder')),
-    vae=dict(need=set(), trains=('vae',)))
+    vae=dict(need=set(), trains=('vae',), validates=False))
+TASK_MODULES = {'wan-lora': 'dvd360.wan'}   # tasks another module registers in `TASKS` (imported when first used)
+
+def task_spec(task:str)->dict:
+    ("`TASKS[task]`, importing the module that registers it if need be; besides `need` and `trains` an entry may "
+     "give `sources`, `components`, `module`, `loss` (callables), `validates` and `flow` (booleans).")
+    if task not in TASKS and task in TASK_MODULES:
+        import importlib; importlib.import_module(TASK_MODULES[task])
+    return TASKS[task]
+
+def trainable(module:nn.Module)->list:
+    "The parameters of `module` that train (a LoRA'd model holds frozen ones too)."
+    return [p for p in module.parameters() if p.requires_grad]
 
 def _prepare_models(config:TrainConfig, acc, components:dict|None)->tuple:
     ("The run's components (frozen ones on the device in the training dtype), the module that trains, its EMA and "
      "the dtype.")
+    task, spec = config.task, task_spec(config.task)
     if components is None and not config.tiny:
-        check_sources({'pretrained_model_path': config.pretrained_model_path,
+        check_sources(spec['sources'](config) if 'sources' in spec else
+                      {'pretrained_model_path': config.pretrained_model_path,
                        'motion_module_path': config.motion_module_path,
                        'adapter_path': config.adapter_path, 'single_file': config.single_file})
-    models = dict(components) if components is not None else load_components(config)
-    task = config.task
+    models = dict(components) if components is not None else spec.get('components', load_components)(config)
     need = TASKS[task]['need'] | ({'vae'} if task == 'vae' or not config.latents_dir else set())
     if need - set(models): raise ValueError(f"components lack {sorted(need - set(models))}")
     wdtype = {'fp16': torch.float16, 'bf16': torch.bfloat16}.get(acc.mixed_precision, torch.float32)
@@ -911,19 +946,36 @@ def _prepare_models(config:TrainConfig, acc, components:dict|None)->tuple:
     if 'unet' in models and task != 'vae':
         set_gradient_checkpointing(models['unet'], 'motion' if config.gradient_checkpointing else 'off')
     train_mod = lambda k: _to(models[k], acc.device, torch.float32).requires_grad_(True).train()
-    module = (train_mod('adapter') if task == 'adapter' else BaseDenoiser(train_mod('unet'), train_mod('text_encoder'))
-              if task == 'base' else VAETrainer(train_mod('vae')))
+    module = (spec['module'](config, models, acc.device) if 'module' in spec else train_mod('adapter') if task == 'adapter'
+              else BaseDenoiser(train_mod('unet'), train_mod('text_encoder')) if task == 'base'
+              else VAETrainer(train_mod('vae')))
     ema = None
     if config.ema_decay:
         from diffusers.training_utils import EMAModel
-        ema = EMAModel(module.parameters(), decay=config.ema_decay)
+        ema = EMAModel(trainable(module), decay=config.ema_decay)
         acc.register_for_checkpointing(ema)                               # saved and restored with the run's state
     return models, module, ema, wdtype
+
+RESUME_KEYS = ('task', 'adapter', 'num_frames', 'stride', 'height', 'width', 'prediction_type', 'latitude_aware',
+               'timestep_range', 'snr_gamma', 'flow_encoding')   # what a run cannot change halfway
+
+def check_resume_config(ckpt:Path, config:TrainConfig):
+    "Refuse to resume checkpoint `ckpt` with a config that changes what it was training (`RESUME_KEYS`)."
+    p = ckpt/'config.yaml'
+    if not p.is_file(): return
+    norm = lambda v: json.loads(json.dumps(v))                  # tuples and lists alike
+    old, new = yaml.safe_load(p.read_text()) or {}, config.to_dict()
+    diff = [k for k in RESUME_KEYS if k in old and norm(old[k]) != norm(new.get(k))]
+    if diff:
+        raise ValueError(f"checkpoint {ckpt} was trained with {', '.join(f'{k}={old[k]!r}' for k in diff)}, this config "
+                         f"has {', '.join(f'{k}={new.get(k)!r}' for k in diff)}: resume with the run's own config "
+                         f"(--config {p}) or start a new output_dir")
 
 def _resume_state(ckpt:Path, out:Path, acc, config:TrainConfig, ds, per_epoch:int)->tuple[int, int]:
     ("Load checkpoint `ckpt`'s state (models, optimizer, RNG, EMA); the global step and micro-batch to continue at, "
      "in this layout.")
     R, B = acc.num_processes, config.batch_size
+    check_resume_config(ckpt, config)
     if not (ckpt/'state').is_dir():
         raise FileNotFoundError(f"{ckpt} keeps only weights (its optimizer state was pruned, see keep_states): resume "
                                 f"from "

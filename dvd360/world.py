@@ -740,6 +740,7 @@ def evaluate_run(run:str|Path,                 # a `train_world` run folder (its
      "adapter reads its flow.")
     from dvd360.flow import flow_videos
     run = Path(run); test = run/'test'
+    world_model_path(model or run/'model')          # no model: refused before the test set is rendered
     make_world_dataset(test, n_perspective=seeds, n_erp=2*seeds, split='test', progress=progress)
     if not (test/'flows'/'done').is_file():
         res = flow_videos(test/'videos', test/'flows')
