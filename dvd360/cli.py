@@ -652,8 +652,10 @@ def _generate_wan(prompt:str, out:str, backend:str, **o):
     import torch
     if backend != 'wan': raise SystemExit(f"dvd360 generate: --backend {backend!r}: expected 'sd15' or 'wan'")
     extra = [f"--{k.replace('_', '-')}" for k in _SD15_ONLY if o.get(k)]
-    if extra: raise SystemExit(f"dvd360 generate --backend wan: {', '.join(extra)} belong to the SD 1.5 backend; drop them")
-    if o['random'] and o['lora'] is not None: raise SystemExit("dvd360 generate: --random brings its own models; drop --lora")
+    if extra:
+        raise SystemExit(f"dvd360 generate --backend wan: {', '.join(extra)} belong to the SD 1.5 backend; drop them")
+    if o['random'] and o['lora'] is not None:
+        raise SystemExit("dvd360 generate: --random brings its own models; drop --lora")
     frames, height, width, steps, guidance = _wan_settings(o['random'], o['frames'], o['height'], o['width'],
                                                            o['steps'], o['guidance'])
     out = _generate_output(out, frames, height, width, o['gif'], o['html'])
@@ -670,6 +672,7 @@ def _generate_wan(prompt:str, out:str, backend:str, **o):
                  circular_padding=not o['no_circular_padding'], latitude_aware_noise=o['latitude_noise'],
                  generator=torch.Generator().manual_seed(o['seed']), output_type='np').frames[0]
     written = _write_outputs(video, out, o['fps'], o['gif'], o['html'])
-    print(f"{', '.join(map(str, written))}: {frames} frames of {height}×{width} (Wan 2.1{', tiny random' if o['random'] else ''}); "
+    print(f"{', '.join(map(str, written))}: {frames} frames of {height}×{width} (Wan "
+          f"2.1{', tiny random' if o['random'] else ''}); "
           f"loading {t1 - t0:.1f} s, sampling {time.time() - t1:.1f} s on {dev}")
     return video

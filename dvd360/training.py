@@ -27,12 +27,12 @@ from .pipeline import quiet_dtype_cast as _quiet_dtype_cast
 # %% auto #0
 __all__ = ['WEIGHT_SUFFIXES', 'CHECKPOINT_MODES', 'TASKS', 'TASK_MODULES', 'RESUME_KEYS', 'latitude_aware_loss',
            'diffusion_target', 'TrainConfig', 'noise_scheduler', 'build_dataset', 'hub_online', 'check_sources',
-           'load_components', 'EpochSampler', 'encode_prompts', 'encode_video', 'training_loss', 'sample_timesteps',
-           'snr_weights', 'weighted_mse', 'BaseDenoiser', 'VAETrainer', 'base_loss', 'vae_loss', 'save_weights',
-           'save_checkpoint', 'list_checkpoints', 'resolve_checkpoint', 'validation_inputs', 'validate',
-           'NonFiniteLossError', 'task_loss', 'ema_weights', 'make_accelerator', 'RunLock',
-           'set_gradient_checkpointing', 'train', 'task_spec', 'trainable', 'check_resume_config', 'train_parser',
-           'parse_train_args', 'train_cli', 'main']
+           'load_components', 'EpochSampler', 'encode_prompts', 'encode_video', 'training_loss',
+           'temporal_difference_loss', 'sample_timesteps', 'snr_weights', 'weighted_mse', 'BaseDenoiser', 'VAETrainer',
+           'base_loss', 'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints', 'resolve_checkpoint',
+           'validation_inputs', 'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights', 'make_accelerator',
+           'RunLock', 'set_gradient_checkpointing', 'train', 'task_spec', 'trainable', 'check_resume_config',
+           'train_parser', 'parse_train_args', 'train_cli', 'main']
 
 # %% ../nbs/10_training.ipynb #e40e28c8
 def latitude_aware_loss(pred:Tensor,               # model output, latents (b, c, f, h, w) (any leading dims)
@@ -106,12 +106,12 @@ class TrainConfig:
                                                       skip_conv=False, use_conv_downsample=False)) # `Adapter360` config
     adapter_path:str|None = None         # start from these adapter weights: a folder, hub id, or the authors' checkpoint (config: `adapter`)
     tiny:bool = False                    # tiny random components (tests, CPU demos) instead of SD 1.5
-    task:str = 'adapter'                 # what trains: 'adapter' (360DVD), 'base' (text encoder + motion U-Net), 'vae', 'wan-lora'
+    task:str = 'adapter'                 # what trains: 'adapter' (360DVD), 'base', 'vae', 'wan-lora' (see `TASKS`)
     backend:str = 'sd15'                 # 'sd15', or 'wan': a LoRA on Wan 2.1's transformer (task 'wan-lora', 14_wan)
     wan_model:str = 'Wan-AI/Wan2.1-T2V-1.3B-Diffusers' # backend 'wan': the base (hub id or diffusers folder)
     lora_rank:int = 32                   # backend 'wan': LoRA rank
     lora_alpha:float = 32.               # backend 'wan': LoRA alpha (the update is scaled by alpha/rank)
-    lora_targets:list[str] = field(default_factory=lambda: ['to_q', 'to_k', 'to_v', 'to_out.0'])  # backend 'wan': LoRA'd layers
+    lora_targets:list[str] = field(default_factory=lambda: ['to_q', 'to_k', 'to_v', 'to_out.0'])  # 'wan': LoRA'd
     flow_shift:float = 3.0               # backend 'wan': shift of the flow-matching noise levels (Wan 2.1 at 480p: 3)
     text_max_length:int = 512            # backend 'wan': T5 tokens per prompt (Wan's default)
     # data
@@ -151,6 +151,7 @@ class TrainConfig:
     prediction_type:str = 'epsilon'
     latitude_aware:bool = True           # latitude-weighted loss (eq. 9–10); False: plain MSE
     snr_gamma:float|None = None          # per-timestep weights min(SNR + 1, γ) in x₀ units (Min-SNR); None: none
+    temporal_loss_weight:float = 0.      # weight of the frame-difference loss term; 0: the paper's loss
     timestep_range:list[int]|None = None # train on timesteps t in [lo, hi) only (e.g. [600, 1000): where the flow is the only motion cue); None: all
     kl_weight:float = 1e-6               # task 'vae': weight of the KL term next to the L1 reconstruction loss
     ema_decay:float|None = None          # keep an EMA of the trained weights (saved and validated); None: off
@@ -180,6 +181,7 @@ class TrainConfig:
         if self.backend not in ('sd15', 'wan'):
             raise ValueError(f"TrainConfig.backend must be 'sd15' or 'wan', got {self.backend!r}")
         if self.backend == 'wan' and self.task == 'adapter': self.task = 'wan-lora'    # Wan's one task
+        if self.backend == 'wan': self.require_flow = False                          # a LoRA reads no flows
         if self.task not in ('adapter', 'base', 'vae', 'wan-lora'):
             raise ValueError(f"TrainConfig.task must be 'adapter', 'base', 'vae' or 'wan-lora', got {self.task!r}")
         if (self.task == 'wan-lora') != (self.backend == 'wan'):
@@ -286,7 +288,8 @@ def build_dataset(config:TrainConfig)->Web360Dataset:
     return Web360Dataset(config.data_root, csv_path=config.csv_path, num_frames=config.num_frames, stride=config.stride,
                          size=(config.height, config.width), random_start=config.random_start,
                          random_yaw=config.random_yaw,
-                         require_flow=config.require_flow and task_spec(config.task).get('flow', True), seed=config.seed, latents_dir=config.latents_dir)
+                         require_flow=config.require_flow,
+                         seed=config.seed, latents_dir=config.latents_dir)
 
 WEIGHT_SUFFIXES = ('.safetensors', '.ckpt', '.pth', '.pt', '.bin')
 
@@ -431,6 +434,7 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
                   snr_gamma:float|None=None,   # Min-SNR weights (see `snr_weights`); None: unweighted
                   flow_encoding:str='dvd360',  # encoding of `batch['flow']`; converted to what the adapter reads
                   timestep_range:tuple|None=None, # draw t in [lo, hi) only (see `sample_timesteps`)
+                  temporal_weight:float=0.,    # weight of the frame-difference term (`temporal_difference_loss`)
                  )->Tensor:                    # scalar float32 loss
     ("Denoising loss of the 360-Adapter on one batch: noise latents, inject adapter features from the flow, weight "
      "by latitude.")
@@ -454,7 +458,15 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
     with adapter_features(unet, feats):
         pred = unet(noisy.to(dtype), t, encoder_hidden_states=text).sample
     sw = snr_weights(sched, t, snr_gamma) if snr_gamma else None
-    return weighted_mse(pred, target, latitude_aware, sw)
+    loss = weighted_mse(pred, target, latitude_aware, sw)
+    return loss + temporal_weight*temporal_difference_loss(pred, target, latitude_aware,
+                                                           sw) if temporal_weight else loss
+
+def temporal_difference_loss(pred:Tensor, target:Tensor,     # (b, c, f, h, w)
+                             latitude_aware:bool=True, sample_weights:Tensor|None=None)->Tensor:
+    ("`weighted_mse` of the frame-to-frame differences of prediction and target: the part of the error that is "
+     "motion (with x₀ prediction, a wrong direction costs here even where the frames are a blur).")
+    return weighted_mse(pred.diff(dim=2), target.diff(dim=2), latitude_aware, sample_weights)
 
 def sample_timesteps(scheduler, b:int, generator:torch.Generator,
                      timestep_range:tuple|None=None, # [lo, hi); None: every training timestep
@@ -679,7 +691,7 @@ def task_loss(config:TrainConfig, models:dict, model:nn.Module, batch:dict, gene
         return training_loss({**models, 'adapter': model}, batch, generator, config.flow_dropout,
                              config.caption_dropout,
                              config.latitude_aware, config.vae_batch_frames, weight_dtype, config.snr_gamma,
-                             config.flow_encoding, config.timestep_range)
+                             config.flow_encoding, config.timestep_range, config.temporal_loss_weight)
     if config.task == 'base':
         return base_loss(models, model, batch, generator, config.caption_dropout, config.latitude_aware,
                          config.snr_gamma, config.vae_batch_frames, config.timestep_range)
@@ -918,7 +930,7 @@ TASK_MODULES = {'wan-lora': 'dvd360.wan'}   # tasks another module registers in 
 
 def task_spec(task:str)->dict:
     ("`TASKS[task]`, importing the module that registers it if need be; besides `need` and `trains` an entry may "
-     "give `sources`, `components`, `module`, `loss` (callables), `validates` and `flow` (booleans).")
+     "give `sources`, `components`, `module`, `loss` (callables) and `validates` (a boolean).")
     if task not in TASKS and task in TASK_MODULES:
         import importlib; importlib.import_module(TASK_MODULES[task])
     return TASKS[task]
@@ -957,7 +969,7 @@ def _prepare_models(config:TrainConfig, acc, components:dict|None)->tuple:
     return models, module, ema, wdtype
 
 RESUME_KEYS = ('task', 'adapter', 'num_frames', 'stride', 'height', 'width', 'prediction_type', 'latitude_aware',
-               'timestep_range', 'snr_gamma', 'flow_encoding')   # what a run cannot change halfway
+               'timestep_range', 'snr_gamma', 'flow_encoding', 'temporal_loss_weight')   # what a run cannot change halfway
 
 def check_resume_config(ckpt:Path, config:TrainConfig):
     "Refuse to resume checkpoint `ckpt` with a config that changes what it was training (`RESUME_KEYS`)."
@@ -967,7 +979,8 @@ def check_resume_config(ckpt:Path, config:TrainConfig):
     old, new = yaml.safe_load(p.read_text()) or {}, config.to_dict()
     diff = [k for k in RESUME_KEYS if k in old and norm(old[k]) != norm(new.get(k))]
     if diff:
-        raise ValueError(f"checkpoint {ckpt} was trained with {', '.join(f'{k}={old[k]!r}' for k in diff)}, this config "
+        raise ValueError(f"checkpoint {ckpt} was trained with {', '.join(f'{k}={old[k]!r}' for k in diff)}, this "
+                         f"config "
                          f"has {', '.join(f'{k}={new.get(k)!r}' for k in diff)}: resume with the run's own config "
                          f"(--config {p}) or start a new output_dir")
 

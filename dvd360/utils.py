@@ -36,7 +36,8 @@ def _unreadable(p:Path, e:Exception)->WeightsFileError:
                             f"the file (it may be truncated), or convert it to .safetensors on a machine you trust")
 
 def read_tensors(path:str|Path)->dict:
-    "The tensors of a .safetensors or .ckpt/.pth/.pt/.bin file (read as plain tensors: no code runs), or one clear error."
+    ("The tensors of a .safetensors or .ckpt/.pth/.pt/.bin file (read as plain tensors: no code runs), or one clear "
+     "error.")
     import torch
     p = Path(path)
     if not p.is_file(): raise FileNotFoundError(f"no weights file at {str(p)!r}")

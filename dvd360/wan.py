@@ -32,7 +32,8 @@ WAN_SIZE = (448, 896, 81)                          # default ERP size: height, w
 
 def word_tokenizer(words,                  # the vocabulary (after the special tokens)
                    max_length:int=32):     # `model_max_length`
-    "A hand-made word-level tokenizer with T5's special tokens (`<pad>` 0, `</s>` 1, `<unk>` 2), for tiny offline encoders."
+    ("A hand-made word-level tokenizer with T5's special tokens (`<pad>` 0, `</s>` 1, `<unk>` 2), for tiny offline "
+     "encoders.")
     from tokenizers import Tokenizer, models, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
     vocab = {w: i for i, w in enumerate(['<pad>', '</s>', '<unk>', *dict.fromkeys(words)])}
@@ -57,7 +58,8 @@ def tiny_wan_components(seed:int=0)->dict:
     tr = WanTransformer3DModel(patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16,
                                out_channels=16, text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2,
                                cross_attn_norm=True, qk_norm='rms_norm_across_heads', rope_max_seq_len=32).eval()
-    return dict(tokenizer=tok, text_encoder=te, vae=vae, transformer=tr, scheduler=FlowMatchEulerDiscreteScheduler(shift=7.))
+    return dict(tokenizer=tok, text_encoder=te, vae=vae, transformer=tr,
+                scheduler=FlowMatchEulerDiscreteScheduler(shift=7.))
 
 # %% ../nbs/14_wan.ipynb #2f5dcbf0
 def check_wan_size(height:int, width:int, num_frames:int,
@@ -90,7 +92,8 @@ def _circular_causal_forward(self:WanCausalConv3d, x:Tensor, cache_x:Tensor|None
 def wan_circular_padding(*modules:nn.Module,   # e.g. `vae.decoder`
                          enabled:bool=True):
     "Circular width padding for Wan's VAE: its causal 3-D convolutions and its padded `nn.Conv2d`s (upsampling)."
-    c3 = [c for m in modules for c in m.modules() if isinstance(c, WanCausalConv3d) and c._padding[0]] if enabled else []
+    c3 = [c for m in modules for c in m.modules() if isinstance(c,
+                                                                WanCausalConv3d) and c._padding[0]] if enabled else []
     cp = CircularPadding(*modules)
     if enabled: cp.enable()
     for c in c3: c.forward = types.MethodType(_circular_causal_forward, c)
@@ -175,14 +178,16 @@ class Panorama360WanPipeline(WanPipeline):
         return WanPipelineOutput(frames=video) if return_dict else (video,)
 
 # %% ../nbs/14_wan.ipynb #13fe86d1
-WAN_FORM = "a Wan 2.1 text-to-video diffusers repo id or folder (transformer/, vae/, text_encoder/, tokenizer/, scheduler/)"
+WAN_FORM = ("a Wan 2.1 text-to-video diffusers repo id or folder (transformer/, vae/, text_encoder/, tokenizer/, "
+            "scheduler/)")
 
 def fuse_wan_lora(pipe:WanPipeline, lora, scale:float=1.0, local_files_only:bool=False)->WanPipeline:
     "Load a Wan LoRA (diffusers' or the original trainers' key conventions) into the transformer and fuse it."
     if isinstance(lora, (str, os.PathLike)) and Path(lora).is_file(): check_tensor_file(lora)
     load_or_explain('LoRA', '<state dict>' if isinstance(lora, dict) else lora,
                     lambda: pipe.load_lora_weights(lora if isinstance(lora, dict) else str(lora), adapter_name='lora',
-                                                   **({} if isinstance(lora, dict) else dict(local_files_only=local_files_only))),
+                                                   **({} if isinstance(lora,
+                                                                       dict) else dict(local_files_only=local_files_only))),
                     "a LoRA .safetensors file, a folder with pytorch_lora_weights.safetensors, or a hub id")
     pipe.fuse_lora(lora_scale=scale)                     # W ← W + scale·BA, then the LoRA layers go: no runtime cost
     pipe.unload_lora_weights()
@@ -270,7 +275,8 @@ def flow_sigmas(u:Tensor, shift:float)->Tensor:
 
 def wan_lora_loss(config, models:dict, model:nn.Module, batch:dict, generator:torch.Generator,
                   weight_dtype:torch.dtype|None=None)->Tensor:
-    "Flow-matching loss of the LoRA'd transformer on ERP clips: velocity ε − z at x_σ = (1 − σ)·z + σ·ε, rows by latitude."
+    ("Flow-matching loss of the LoRA'd transformer on ERP clips: velocity ε − z at x_σ = (1 − σ)·z + σ·ε, rows by "
+     "latitude.")
     dev = next(p for p in model.parameters()).device
     with torch.no_grad():
         z = wan_latents(models['vae'], batch['pixel_values']).to(dev)
@@ -287,5 +293,5 @@ def wan_lora_loss(config, models:dict, model:nn.Module, batch:dict, generator:to
     return weighted_mse(pred, noise - z, config.latitude_aware)
 
 TASKS['wan-lora'] = dict(need={'tokenizer', 'text_encoder', 'vae', 'transformer'}, trains=('transformer',),
-                         validates=False, flow=False, sources=lambda c: {'wan_model': c.wan_model},
+                         validates=False, sources=lambda c: {'wan_model': c.wan_model},
                          components=wan_components, module=wan_lora_module, loss=wan_lora_loss)
