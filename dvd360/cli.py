@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, math, os, sys, time
 from pathlib import Path
 from fastcore.script import anno_parser, store_true
-from .utils import file_in_the_way, output_folder_problem
+from .utils import file_in_the_way, output_folder_problem, space_problem, human_bytes
 
 # %% auto #0
 __all__ = ['COMMANDS', 'DEFAULT_MODEL', 'DEFAULT_MOTION', 'command', 'usage', 'parser', 'main', 'check_number', 'check_output',
@@ -162,7 +162,7 @@ def load_flow_video(path:str,            # motion-condition video (RGB flow, e.g
     except ValueError as e: raise SystemExit(f"dvd360 generate: --flow {path}: {e}") from None
 
 # %% ../nbs/13_cli.ipynb #3a047b15
-def _size(n:float)->str: return f"{n/2**30:.1f} GiB" if n >= 2**30 else f"{n/2**20:.1f} MiB"
+_size = human_bytes
 
 def check_output_dir(cmd:str, path, flag:str, inputs:tuple=())->Path:
     ("Refuse an output folder that is a file, lies under a file, or is one of the command's input folders (it would "
@@ -174,13 +174,20 @@ def check_output_dir(cmd:str, path, flag:str, inputs:tuple=())->Path:
 
 def check_space(cmd:str, path, nbytes:int, flag:str='out'):
     "Refuse to start when the disk that will hold `path` has less free space than `nbytes`, naming both amounts."
-    import shutil
-    p = Path(path).expanduser().absolute()
-    q = next(a for a in (p, *p.parents) if a.exists())
-    free = shutil.disk_usage(q).free
-    if free < nbytes:
-        raise SystemExit(f"dvd360 {cmd}: --{flag} {p}: {_size(free)} free on its disk, about {_size(nbytes)} needed; "
-                         f"free some space or choose another --{flag}")
+    why, name = space_problem(path, nbytes), flag if flag.isupper() else f"--{flag}"   # OUT_DIR: a positional
+    if why is not None:
+        raise SystemExit(f"dvd360 {cmd}: {name} {Path(path).expanduser().absolute()}: {why}; free some space or "
+                         f"choose another {name}")
+
+def _page_bytes(video:str, frames:int|None, max_height:int)->int:
+    "A generous estimate of `view`'s page: JPEG frames at ≤ ¼ of their raw size, base64 (4/3); 1 MiB if unknown."
+    from dvd360.data import video_info, VideoError
+    try: info = video_info(video)
+    except VideoError: return 2**20                          # `view_html` names what is wrong with the video
+    w, h = info['size']
+    h2 = min(h, max_height or h)
+    n = min(frames or info['nframes'] or 1, info['nframes'] or frames or 1)
+    return int(n*h2*2*h2*3/4*4/3) + 2**20
 
 def output_bytes(frames:int, height:int, width:int, gif:bool=False, html:bool=False)->int:
     ("A generous estimate of what `generate` writes: H.264 at ≤ ⅒ of the raw frames, a GIF at ⅓, the HTML player (≤ "
@@ -474,6 +481,8 @@ def flow(video_dir:str,                  # folder of ERP videos
     check_number('flow', 'max_flow', max_flow, above=0.); check_number('flow', 'height', height, minimum=8, multiple=2)
     if not Path(video_dir).is_dir(): raise SystemExit(f"dvd360 flow: no folder {video_dir!r}")
     check_output_dir('flow', out_dir, 'OUT_DIR', inputs=(video_dir,))
+    # a flow video is about as large as its source at most (smooth colours compress well)
+    check_space('flow', out_dir, sum(v.stat().st_size for v in Path(video_dir).glob(pattern)) + 2**20, 'OUT_DIR')
     res = flow_videos(video_dir, out_dir, method=method, max_flow=max_flow, size=(height, 2*height) if height else None,
                       overwrite=overwrite, pattern=pattern, encoding=encoding)
     print(f"{out_dir}: {len(res['written'])} written, {len(res['skipped'])} already there, {len(res['failed'])} failed")
@@ -496,6 +505,7 @@ def synth(out_dir:str,                   # dataset folder to write (WEB360 layou
                      ('height', height, dict(minimum=8, multiple=8))):
         check_number('synth', f, v, **kw)
     check_output_dir('synth', out_dir, 'OUT_DIR')
+    check_space('synth', out_dir, 2*output_bytes(frames, height, 2*height)*videos, 'OUT_DIR')   # clips and flows
     from dvd360.data import make_synthetic_web360
     root = make_synthetic_web360(out_dir, n_videos=videos, num_frames=frames, size=(height, 2*height), seed=seed,
                                  flow=flow, overwrite=overwrite)
@@ -519,6 +529,8 @@ def world_train(argv:list):
     a = p.parse_args(argv)
     for flag in ('n_perspective', 'n_erp'): check_number('world-train', flag, getattr(a, flag), minimum=1)
     check_output_dir('world-train', a.out, 'OUT')
+    # measured on the v2 run: clips and cached latents ≈ 85 KB per clip; models, logs and checkpoints ≈ 400 MiB
+    check_space('world-train', a.out, (a.n_perspective + a.n_erp)*100_000 + 400*2**20, 'OUT')
     import yaml
     from dvd360.world import train_world, STAGES
     stages = tuple(s.strip() for s in a.stages.split(',') if s.strip())
@@ -584,6 +596,8 @@ def view(video:str,                      # ERP video file (mp4, gif, webm, …),
      "zoom, space to play.")
     from dvd360.export import view_html
     if html is not None: check_output('view', html, 'html')
+    check_space('view', html or Path(video).with_suffix('.html'), max_kb*1024 if max_kb else _page_bytes(video, frames,
+                                                                                                           max_height))
     page = view_html(video, html, fps=fps, num_frames=frames, max_height=max_height,
                      max_bytes=max_kb*1024 if max_kb else None,
                      format='png' if png else 'jpeg', quality=quality, size=(view_height, view_width), fov=fov, yaw=yaw,

@@ -18,7 +18,7 @@ from torch import Tensor
 from torch.utils.data import Sampler, DataLoader
 from einops import rearrange
 from .geometry import check_erp, latitude_weights
-from .utils import output_folder_problem
+from .utils import output_folder_problem, space_problem
 from .data import Web360Dataset
 from .adapter import Adapter360, condition_for_adapter
 from .unet import adapter_features
@@ -31,8 +31,8 @@ __all__ = ['WEIGHT_SUFFIXES', 'CHECKPOINT_MODES', 'TASKS', 'TASK_MODULES', 'RESU
            'temporal_difference_loss', 'sample_timesteps', 'snr_weights', 'weighted_mse', 'BaseDenoiser', 'VAETrainer',
            'base_loss', 'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints', 'resolve_checkpoint',
            'validation_inputs', 'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights', 'make_accelerator',
-           'RunLock', 'set_gradient_checkpointing', 'train', 'task_spec', 'trainable', 'check_resume_config',
-           'train_parser', 'parse_train_args', 'train_cli', 'main']
+           'RunLock', 'set_gradient_checkpointing', 'train', 'task_spec', 'run_disk_bytes', 'trainable',
+           'check_resume_config', 'train_parser', 'parse_train_args', 'train_cli', 'main']
 
 # %% ../nbs/10_training.ipynb #e40e28c8
 def latitude_aware_loss(pred:Tensor,               # model output, latents (b, c, f, h, w) (any leading dims)
@@ -833,6 +833,7 @@ def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
     out, task = Path(config.output_dir), config.task
     _guard_run_folder(out, acc, resume, overwrite)
     models, adapter, ema, wdtype = _prepare_models(config, acc, components)
+    if main_proc and resume is None: _check_run_space(out, adapter, config)
     opt = torch.optim.AdamW(trainable(adapter), lr=config.lr, betas=(config.adam_beta1, config.adam_beta2),
                             weight_decay=config.weight_decay, eps=config.adam_epsilon)
     # in global optimizer steps: `train` steps it once per optimizer step (`make_accelerator` unlinks it from the optimizer)
@@ -934,6 +935,23 @@ def task_spec(task:str)->dict:
     if task not in TASKS and task in TASK_MODULES:
         import importlib; importlib.import_module(TASK_MODULES[task])
     return TASKS[task]
+
+def run_disk_bytes(module:nn.Module, config:TrainConfig)->int:
+    ("What a run writes at most: `keep_states` checkpoints with their state (weights twice, AdamW's two moments, an "
+     "EMA), the rest weights only, and 1 MiB of logs.")
+    n = sum(p.numel() for p in trainable(module))*4                      # float32 trained weights
+    every = config.checkpoint_every or config.max_steps
+    keep = min(config.keep_checkpoints or 10**9, -(-config.max_steps//every))
+    states = min(keep, config.keep_states or keep)
+    full = n*(4 + (1 if config.ema_decay else 0))
+    return states*full + (keep - states)*n + 2**20
+
+def _check_run_space(out:Path, module:nn.Module, config:TrainConfig):
+    "Refuse a new run whose checkpoints (`run_disk_bytes`) would not fit on the disk of `out`."
+    why = space_problem(out, run_disk_bytes(module, config))
+    if why is not None:
+        raise OSError(f"output_dir {out}: {why} for the run's checkpoints; free some space, lower keep_checkpoints / "
+                      f"keep_states, or choose another output_dir")
 
 def trainable(module:nn.Module)->list:
     "The parameters of `module` that train (a LoRA'd model holds frozen ones too)."

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['file_in_the_way', 'output_folder_problem', 'WeightsFileError', 'read_tensors', 'check_tensor_file']
+__all__ = ['file_in_the_way', 'output_folder_problem', 'human_bytes', 'space_problem', 'WeightsFileError', 'read_tensors',
+           'check_tensor_file']
 
 # %% ../nbs/00_utils.ipynb #66005b7f
 def file_in_the_way(folder:str|Path)->Path|None:
@@ -25,6 +26,18 @@ def output_folder_problem(path:str|Path,       # the output folder a job will cr
     if any(p.absolute().resolve() == Path(i).expanduser().absolute().resolve() for i in inputs):
         return "it is the input folder; its files would be overwritten"
     return None
+
+# %% ../nbs/00_utils.ipynb #9f0394b0
+def human_bytes(n:float)->str:
+    "`n` bytes as GiB (from 1 GiB) or MiB, one decimal."
+    return f"{n/2**30:.1f} GiB" if n >= 2**30 else f"{n/2**20:.1f} MiB"
+
+def space_problem(path:str|Path, nbytes:int)->str|None:
+    "Why the disk that will hold `path` cannot take `nbytes` more (both amounts named), or None."
+    import shutil
+    p = Path(path).expanduser().absolute()
+    free = shutil.disk_usage(next(a for a in (p, *p.parents) if a.exists())).free
+    return f"{human_bytes(free)} free on its disk, about {human_bytes(nbytes)} needed" if free < nbytes else None
 
 # %% ../nbs/00_utils.ipynb #ed95a433
 class WeightsFileError(ValueError):
