@@ -581,6 +581,7 @@ def save_checkpoint(accelerator,               # the run's `accelerate.Accelerat
     if main: _rmtree(tmpdir); tmpdir.mkdir(parents=True)
     accelerator.wait_for_everyone()
     accelerator.save_state(str(tmpdir/'state'))
+    accelerator.wait_for_everyone()              # every rank has written its RNG state before the folder is renamed
     if main:
         save_weights(accelerator.unwrap_model(adapter), tmpdir, ema)
         (tmpdir/'trainer_state.json').write_text(json.dumps({**trainer_state, 'global_step': step}, indent=1))
