@@ -250,8 +250,15 @@ def wan_components(config)->dict:
     return {k: comps[k] for k in ('tokenizer', 'text_encoder', 'vae', 'transformer')}
 
 def wan_lora_module(config, models:dict, device)->WanLoRA:
-    "The trained module: the LoRA'd transformer in float32 on `device`, LoRA weights trainable, the rest frozen."
-    tr = models['transformer'].to(device, torch.float32).train()
+    ("The trained module: the LoRA'd transformer on `device`, the frozen base in the run's half precision (bf16/fp16, "
+     "else float32), the LoRA weights in float32 and trainable.")
+    half = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(config.mixed_precision, torch.float32)
+    if torch.device(device).type == 'cpu' and half == torch.float16: half = torch.float32   # (fp16 falls back on a CPU)
+    tr = models['transformer']
+    nn.Module.to(tr, device, half).train()              # (diffusers' `to` warns about what we keep in fp32 next)
+    keep = set(getattr(tr, '_keep_in_fp32_modules', None) or ())           # norms, RoPE, time embedding stay fp32
+    for n, t in [*tr.named_parameters(), *tr.named_buffers()]:
+        if 'lora_' in n or keep & set(n.split('.')): t.data = t.data.float()
     for n, p in tr.named_parameters(): p.requires_grad_('lora_' in n)
     if config.gradient_checkpointing: tr.enable_gradient_checkpointing()
     return WanLoRA(tr)
