@@ -162,8 +162,6 @@ def load_flow_video(path:str,            # motion-condition video (RGB flow, e.g
     except ValueError as e: raise SystemExit(f"dvd360 generate: --flow {path}: {e}") from None
 
 # %% ../nbs/13_cli.ipynb #3a047b15
-_size = human_bytes
-
 def check_output_dir(cmd:str, path, flag:str, inputs:tuple=())->Path:
     ("Refuse an output folder that is a file, lies under a file, or is one of the command's input folders (it would "
      "be overwritten).")
@@ -235,9 +233,8 @@ def check_memory(cmd:str, frames:int, height:int, width:int, device, decode_chun
         chunk = max(1, int(decode_chunk*avail/need))
         if chunk < decode_chunk and sampling_memory(frames, height, width, decode_chunk=chunk, **kw)[0] <= avail:
             hint = f"--decode-chunk {chunk} would fit, or {hint}"
-    raise SystemExit(f"dvd360 {cmd}: {frames} frames of {height}×{width} need at least {_size(need)} of memory in the "
-                     f"{where} "
-                     f"on {device}, and {_size(avail)} is available; {hint}")
+    raise SystemExit(f"dvd360 {cmd}: {frames} frames of {height}×{width} need at least {human_bytes(need)} of memory "
+                     f"in the {where} on {device}, and {human_bytes(avail)} is available; {hint}")
 
 # %% ../nbs/13_cli.ipynb #f69b6b0a
 @command
@@ -404,10 +401,14 @@ def _generate_pipeline(tiny:bool, random:bool, adapter, adapter_config, offline:
                                                        local_files_only=offline, **sd15)
     with quiet_dtype_cast():                      # diffusers warns on every `.to` of a UNetMotionModel
         if dtype != torch.float32: pipe.to(dtype=dtype)
-        if offload:
-            if dev.type != 'cuda': raise SystemExit("dvd360 generate: --offload needs a CUDA GPU")
-            pipe.enable_model_cpu_offload(device=dev)
-        else: pipe.to(dev)
+        return _place(pipe, dev, offload)
+
+def _place(pipe, dev, offload:bool):
+    "Put `pipe` on `dev`, or (`--offload`, CUDA only) keep its models on the CPU and move each to `dev` while it runs."
+    if offload:
+        if dev.type != 'cuda': raise SystemExit("dvd360 generate: --offload needs a CUDA GPU")
+        pipe.enable_model_cpu_offload(device=dev)
+    else: pipe.to(dev)
     return pipe
 
 def _write_outputs(video, out:Path, fps:float, gif:bool, html:bool)->list[Path]:
@@ -596,8 +597,8 @@ def view(video:str,                      # ERP video file (mp4, gif, webm, …),
      "zoom, space to play.")
     from dvd360.export import view_html
     if html is not None: check_output('view', html, 'html')
-    check_space('view', html or Path(video).with_suffix('.html'), max_kb*1024 if max_kb else _page_bytes(video, frames,
-                                                                                                           max_height))
+    check_space('view', html or Path(video).with_suffix('.html'),
+                max_kb*1024 if max_kb else _page_bytes(video, frames, max_height))
     page = view_html(video, html, fps=fps, num_frames=frames, max_height=max_height,
                      max_bytes=max_kb*1024 if max_kb else None,
                      format='png' if png else 'jpeg', quality=quality, size=(view_height, view_width), fov=fov, yaw=yaw,
@@ -640,7 +641,7 @@ _SD15_ONLY = ('flow', 'flow_encoding', 'adapter', 'adapter_config', 'motion', 'm
 def _wan_settings(random:bool, frames, height, width, steps, guidance)->tuple:
     "`generate --backend wan`'s sizes and sampler settings: those given, else Wan's defaults (tiny ones with --random)."
     from dvd360.wan import WAN_SIZE, check_wan_size
-    H, W, F = (64, 128, 9) if random else WAN_SIZE
+    H, _, F = (64, 128, 9) if random else WAN_SIZE
     frames, height = frames or F, height or H
     width = width or 2*height
     try: check_wan_size(height, width, frames)
@@ -655,11 +656,7 @@ def _wan_pipeline(random:bool, model, lora, lora_scale:float, offline:bool, dev,
     else:
         pipe = load_wan_pipeline(model or WAN_MODEL, lora=lora, lora_scale=lora_scale, local_files_only=offline,
                                  torch_dtype=None if dtype == torch.float32 else dtype)
-    if offload:
-        if dev.type != 'cuda': raise SystemExit("dvd360 generate: --offload needs a CUDA GPU")
-        pipe.enable_model_cpu_offload(device=dev)
-    else: pipe.to(dev)
-    return pipe
+    return _place(pipe, dev, offload)
 
 def _generate_wan(prompt:str, out:str, backend:str, **o):
     "`dvd360 generate --backend wan`: Wan 2.1 T2V with rotation, circular decoding and ERP sizes (`14_wan`)."

@@ -31,7 +31,7 @@ __all__ = ['MOTION_CONFIGS', 'tiny_tokenizer', 'ddim_scheduler', 'quiet_dtype_ca
            'step_plan', 'rotation_columns', 'rotate_scheduler_state', 'prepare_flow', 'Panorama360PipelineOutput',
            'Panorama360Pipeline', 'load_or_explain', 'load_adapter', 'motion_module_version',
            'original_motion_state_dict', 'motion_config_from_tensors', 'load_motion_adapter', 'load_sd15_parts',
-           'to_original_layout', 'unet_to_ldm', 'vae_to_ldm', 'ldm_checkpoint']
+           'fuse_lora', 'to_original_layout', 'unet_to_ldm', 'vae_to_ldm', 'ldm_checkpoint']
 
 # %% ../nbs/09_pipeline.ipynb #a088fb00
 def _byte_unicode_chars()->list[str]:
@@ -621,6 +621,23 @@ def load_sd15_parts(base:str='stable-diffusion-v1-5/stable-diffusion-v1-5', # SD
                           f"merges.txt are missing. {_hub_hint(base)}.")
     return tokenizer, text_encoder, vae, unet2d
 
+def fuse_lora(pipe,                      # any diffusers pipeline with LoRA loading (SD 1.5, Wan, …)
+              lora,                      # LoRA file, folder, hub id or state dict
+              scale:float=1.0,           # strength
+              local_files_only:bool=False)->Any:
+    ("Load a LoRA through the pipeline's own `load_lora_weights` (which converts other trainers' key layouts), fuse "
+     "it and drop the LoRA layers; a cut-off file or a missing source fails with one clear message.")
+    if not is_peft_available(): raise ImportError("loading a LoRA needs the `peft` package: pip install peft")
+    if isinstance(lora, (str, os.PathLike)) and Path(lora).is_file(): check_tensor_file(lora)
+    load_or_explain('LoRA', '<state dict>' if isinstance(lora, dict) else lora,
+                    lambda: pipe.load_lora_weights(lora if isinstance(lora, dict) else str(lora), adapter_name='lora',
+                                                   **({} if isinstance(lora, dict)
+                                                      else dict(local_files_only=local_files_only))),
+                    "a LoRA .safetensors file, a folder with pytorch_lora_weights.safetensors, or a hub id")
+    pipe.fuse_lora(lora_scale=scale)                   # W ← W + scale·BA; then drop the LoRA layers: no runtime cost
+    pipe.unload_lora_weights()
+    return pipe
+
 @patch(cls_method=True)
 def from_pretrained_360(cls:Panorama360Pipeline,
         base:str='stable-diffusion-v1-5/stable-diffusion-v1-5', # SD 1.5 in diffusers format: hub id or folder (tokenizer/, text_encoder/, vae/, unet/)
@@ -642,22 +659,13 @@ def from_pretrained_360(cls:Panorama360Pipeline,
     tokenizer, text_encoder, vae, unet2d = load_sd15_parts(base, single_file, single_file_text_encoder,
                                                            torch_dtype=torch_dtype,
                                                            variant=variant, local_files_only=local_files_only)
-    opt = dict(local_files_only=local_files_only)
     motion = load_motion_adapter(motion_adapter, local_files_only=local_files_only, config=motion_config,
                                  torch_dtype=torch_dtype)
     ad = None if adapter is None else load_adapter(adapter, local_files_only=local_files_only, **(adapter_config or {}))
     with quiet_dtype_cast(): unet = UNetMotionModel.from_unet2d(unet2d, motion)
     pipe = cls(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
                scheduler=scheduler or ddim_scheduler(), adapter=ad)
-    if lora is not None:
-        if not is_peft_available(): raise ImportError("loading a LoRA needs the `peft` package: pip install peft")
-        if isinstance(lora, (str, os.PathLike)) and Path(lora).is_file(): check_tensor_file(lora)
-        load_or_explain('LoRA', '<state dict>' if isinstance(lora, dict) else lora,
-                        lambda: pipe.load_lora_weights(lora, adapter_name='lora',
-                                                       **({} if isinstance(lora, dict) else opt)),
-                        "a LoRA .safetensors file, a folder with pytorch_lora_weights.safetensors, or a hub id")
-        pipe.fuse_lora(lora_scale=lora_scale)                   # W ← W + scale·BA; then drop the LoRA layers: no runtime cost
-        pipe.unload_lora_weights()
+    if lora is not None: fuse_lora(pipe, lora, lora_scale, local_files_only)
     if torch_dtype is not None:
         with quiet_dtype_cast(): pipe.to(dtype=torch_dtype)
     return pipe

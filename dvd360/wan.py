@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_wan.ipynb #0f7ded1f
 from __future__ import annotations
-import math, os, types
+import math, types
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
@@ -17,14 +17,12 @@ from diffusers.models.autoencoders.autoencoder_kl_wan import WanCausalConv3d
 from diffusers.pipelines.wan.pipeline_output import WanPipelineOutput
 from .geometry import check_erp, roll_longitude
 from .unet import CircularPadding
-from .pipeline import rotate_scheduler_state, load_or_explain
-from .utils import check_tensor_file
+from .pipeline import rotate_scheduler_state, load_or_explain, fuse_lora
 
 # %% auto #0
 __all__ = ['WAN_MODEL', 'WAN_SIZE', 'TINY_WORDS', 'WAN_FORM', 'word_tokenizer', 'tiny_wan_components', 'check_wan_size',
-           'wan_circular_padding', 'latitude_noise', 'Panorama360WanPipeline', 'fuse_wan_lora', 'load_wan_pipeline',
-           'WanLoRA', 'wan_components', 'wan_lora_module', 'wan_prompt_embeds', 'wan_latents', 'flow_sigmas',
-           'wan_lora_loss']
+           'wan_circular_padding', 'latitude_noise', 'Panorama360WanPipeline', 'load_wan_pipeline', 'WanLoRA',
+           'wan_components', 'wan_lora_module', 'wan_prompt_embeds', 'wan_latents', 'flow_sigmas', 'wan_lora_loss']
 
 # %% ../nbs/14_wan.ipynb #ad2e219d
 WAN_MODEL = 'Wan-AI/Wan2.1-T2V-1.3B-Diffusers'   # the default base: Wan 2.1 text-to-video, 1.3B parameters
@@ -181,18 +179,6 @@ class Panorama360WanPipeline(WanPipeline):
 WAN_FORM = ("a Wan 2.1 text-to-video diffusers repo id or folder (transformer/, vae/, text_encoder/, tokenizer/, "
             "scheduler/)")
 
-def fuse_wan_lora(pipe:WanPipeline, lora, scale:float=1.0, local_files_only:bool=False)->WanPipeline:
-    "Load a Wan LoRA (diffusers' or the original trainers' key conventions) into the transformer and fuse it."
-    if isinstance(lora, (str, os.PathLike)) and Path(lora).is_file(): check_tensor_file(lora)
-    load_or_explain('LoRA', '<state dict>' if isinstance(lora, dict) else lora,
-                    lambda: pipe.load_lora_weights(lora if isinstance(lora, dict) else str(lora), adapter_name='lora',
-                                                   **({} if isinstance(lora,
-                                                                       dict) else dict(local_files_only=local_files_only))),
-                    "a LoRA .safetensors file, a folder with pytorch_lora_weights.safetensors, or a hub id")
-    pipe.fuse_lora(lora_scale=scale)                     # W ← W + scale·BA, then the LoRA layers go: no runtime cost
-    pipe.unload_lora_weights()
-    return pipe
-
 def load_wan_pipeline(model:str|Path=WAN_MODEL,         # hub id or diffusers folder
                       lora=None,                         # LoRA file, folder, hub id or state dict to fuse in
                       lora_scale:float=1.0,
@@ -206,7 +192,7 @@ def load_wan_pipeline(model:str|Path=WAN_MODEL,         # hub id or diffusers fo
     pipe = load_or_explain('Wan 2.1 pipeline', model, lambda: Panorama360WanPipeline.from_pretrained(
         str(model), local_files_only=local_files_only, **dkw), WAN_FORM)
     pipe.vae.to(torch.float32)
-    return pipe if lora is None else fuse_wan_lora(pipe, lora, lora_scale, local_files_only)
+    return pipe if lora is None else fuse_lora(pipe, lora, lora_scale, local_files_only)
 
 # %% ../nbs/14_wan.ipynb #9678471b
 from .training import TASKS, weighted_mse

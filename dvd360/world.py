@@ -20,7 +20,7 @@ __all__ = ['COLOURS', 'SKY_WORDS', 'GROUND_WORDS', 'PANS', 'NEAR', 'FAR', 'WORLD
            'run_stage', 'train_world', 'world_model_path', 'load_world_pipeline', 'package_world', 'model_card',
            'fixed_features', 'frechet_distance', 'bootstrap_ci', 'test_clips', 'sample_variant', 'video_metrics',
            'steer_conditions', 'steer', 'evaluate_world', 'table_markdown', 'flow_use', 'motion_budget',
-           'flow_use_markdown', 'evaluate_run', 'pure_pans', 'motion_readout', 'global_pan']
+           'flow_use_markdown', 'make_test_set', 'evaluate_run', 'pure_pans', 'motion_readout', 'global_pan']
 
 # %% ../nbs/12_world.ipynb #b92fd23f
 COLOURS = dict(red=(0.86, 0.16, 0.12), orange=(0.95, 0.55, 0.1), yellow=(0.95, 0.85, 0.15), green=(0.2, 0.7, 0.2),
@@ -729,6 +729,19 @@ def flow_use_markdown(rows:dict)->str:
                           f" | {100*(r['opposite flow'] - r['true flow'])/r['true flow']:+.2f} % |\n" for t,
                           r in rows.items())
 
+def make_test_set(test:str|Path,              # folder of the held-out set (made, or completed, here)
+                  seeds:int=32,                # perspective clips; twice as many ERP clips
+                  progress:bool=True)->Path:
+    "The held-out test set of `evaluate_run` and its flow videos (resumable: what is there is kept)."
+    from dvd360.flow import flow_videos
+    test = Path(test)
+    make_world_dataset(test, n_perspective=seeds, n_erp=2*seeds, split='test', progress=progress)
+    if not (test/'flows'/'done').is_file():
+        res = flow_videos(test/'videos', test/'flows')
+        if res['failed']: raise RuntimeError(f"flow failed for {len(res['failed'])} test clips: {res['failed']}")
+        (test/'flows'/'done').write_text('ok\n')
+    return test
+
 def evaluate_run(run:str|Path,                 # a `train_world` run folder (its test set goes to RUN/test)
                  model:str|Path|None=None,     # world model folder (default: RUN/model)
                  seeds:int=32,                 # held-out prompts, flows and seeds per variant
@@ -738,14 +751,9 @@ def evaluate_run(run:str|Path,                 # a `train_world` run folder (its
                  progress:bool=True)->dict:     # `evaluate_world`'s result, plus 'flow_use' and 'motion_budget'
     ("Everything `dvd360 world-eval` measures: the held-out test set and its flows, Table 1, and whether each "
      "adapter reads its flow.")
-    from dvd360.flow import flow_videos
-    run = Path(run); test = run/'test'
+    run = Path(run)
     world_model_path(model or run/'model')          # no model: refused before the test set is rendered
-    make_world_dataset(test, n_perspective=seeds, n_erp=2*seeds, split='test', progress=progress)
-    if not (test/'flows'/'done').is_file():
-        res = flow_videos(test/'videos', test/'flows')
-        if res['failed']: raise RuntimeError(f"flow failed for {len(res['failed'])} test clips: {res['failed']}")
-        (test/'flows'/'done').write_text('ok\n')
+    test = make_test_set(run/'test', seeds, progress)
     out = Path(out or run/'eval'); mp = Path(model or run/'model')
     res = evaluate_world(mp, test, n=seeds, out_dir=out, reuse=reuse, sampling=sampling, progress=progress)
     fu = {}                                    # does each trained adapter read its flow? (x₀ error with true vs opposite flow)
