@@ -177,7 +177,8 @@ def from_reference_checkpoint(cls:Adapter360,
                              )->Adapter360:
     ("Build an `Adapter360` from `config` and load the authors' weights strictly (encoding 'reference', input in "
      "[−1, 1]).")
-    config = {'encoding': 'reference', 'input_range': (-1., 1.), **config}   # what the authors trained on, unless told otherwise
+    # what the authors trained on, unless told otherwise
+    config = {'encoding': 'reference', 'input_range': (-1., 1.), **config}
     sd = reference_state_dict(src)
     model = cls(**config)
     own = model.state_dict()

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json, math, os, sys, time
 from pathlib import Path
 from fastcore.script import anno_parser, store_true
-from .utils import file_in_the_way, output_folder_problem, space_problem, human_bytes
+from .utils import file_in_the_way, output_folder_problem, space_problem, human_bytes, available_memory, largest_fit
 
 # %% auto #0
 __all__ = ['COMMANDS', 'DEFAULT_MODEL', 'DEFAULT_MOTION', 'command', 'usage', 'parser', 'main', 'check_number', 'check_output',
            'json_option', 'load_flow_video', 'check_output_dir', 'check_space', 'output_bytes', 'sampling_memory',
-           'available_memory', 'check_memory', 'generate', 'evaluate', 'train', 'flow', 'synth', 'world_train',
-           'world_eval', 'world_package', 'view', 'caption']
+           'check_memory', 'generate', 'evaluate', 'train', 'flow', 'synth', 'world_train', 'world_eval',
+           'world_package', 'view', 'caption']
 
 # %% ../nbs/13_cli.ipynb #0b8b4b0e
 COMMANDS = {}
@@ -52,11 +52,13 @@ def main(argv:list[str]|None=None):
         kw = vars(parser(f, name).parse_args(argv[1:]))
         kw.pop('pdb', None); kw.pop('xtra', None)           # fastcore's extra options for `call_parse` scripts
         return f(**kw)
-    except KeyboardInterrupt:                                # Ctrl-C: one line, the shell's code for SIGINT; writes are atomic
+    # Ctrl-C: one line, the shell's code for SIGINT; writes are atomic
+    except KeyboardInterrupt:
         if os.environ.get('DVD360_DEBUG'): raise
         print(f"dvd360 {name}: interrupted (Ctrl-C); files being written were discarded", file=sys.stderr)
         raise SystemExit(130) from None
-    except (OSError, ValueError, TypeError, RuntimeError) as e:   # bad input, missing weights: the message, not a traceback
+    # bad input, missing weights: the message, not a traceback
+    except (OSError, ValueError, TypeError, RuntimeError) as e:
         if os.environ.get('DVD360_DEBUG'): raise
         raise SystemExit(f"dvd360 {name}: {type(e).__name__}: {e}\n(set DVD360_DEBUG=1 for the traceback)") from e
 
@@ -117,8 +119,9 @@ def json_option(cmd:str, flag:str, value:str|None)->dict|None:
                          f"{type(d).__name__}")
     return d
 
-def _device_dtype(device:str|None, fp16:bool, bf16:bool):
-    "The torch device and dtype a command asked for (default: CUDA if available, else CPU; float32)."
+def _device_dtype(device:str|None, fp16:bool, bf16:bool, offload:bool=False):
+    ("The torch device and dtype a command asked for (default: CUDA if available, else CPU; float32); `--offload` "
+     "needs CUDA.")
     import torch
     if fp16 and bf16: raise SystemExit("dvd360: pass --fp16 or --bf16, not both")
     if device is None:
@@ -128,6 +131,8 @@ def _device_dtype(device:str|None, fp16:bool, bf16:bool):
         raise SystemExit(f"dvd360: unknown device {device!r} (expected e.g. cuda, cuda:1, cpu, mps)") from e
     if dev.type == 'cuda' and not torch.cuda.is_available():
         raise SystemExit(f"dvd360: --device {device} asked for, but CUDA is not available here")
+    if offload and dev.type != 'cuda':
+        raise SystemExit(f"dvd360 generate: --offload needs a CUDA GPU (the device is {dev}); drop --offload")
     dtype = torch.float16 if fp16 else torch.bfloat16 if bf16 else torch.float32
     if dtype == torch.float16 and dev.type == 'cpu':
         raise SystemExit("dvd360: --fp16 on the CPU: float16 is slow and imprecise there and diffusers will not run "
@@ -158,7 +163,8 @@ def load_flow_video(path:str,            # motion-condition video (RGB flow, e.g
     video = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)
     if max_flow is None: return video
     from dvd360.flow import to_default_max_flow
-    try: return to_default_max_flow(video, max_flow, w)            # to the default saturation, at the width it was written at
+    # to the default saturation, at the width it was written at
+    try: return to_default_max_flow(video, max_flow, w)
     except ValueError as e: raise SystemExit(f"dvd360 generate: --flow {path}: {e}") from None
 
 # %% ../nbs/13_cli.ipynb #3a047b15
@@ -204,34 +210,27 @@ def sampling_memory(frames:int, height:int, width:int,
                    )->tuple[int, str]:           # (bytes, which stage)
     ("A lower bound on sampling's peak memory: the activations that must coexist in the U-Net's first level or the "
      "VAE decoder's last.")
-    unet = frames*(2 if guidance else 1)*(height//vae_scale)*(width//vae_scale)*unet_channels*bytes_per*6  # input, 3 skips, a resnet's in/out
-    vae = min(decode_chunk, frames)*height*width*vae_channels*bytes_per*3                   # the last up block's input, norm and conv out
+    # input, 3 skips, a resnet's in/out
+    unet = frames*(2 if guidance else 1)*(height//vae_scale)*(width//vae_scale)*unet_channels*bytes_per*6
+    # the last up block's input, norm and conv out
+    vae = min(decode_chunk, frames)*height*width*vae_channels*bytes_per*3
     return (unet, 'U-Net') if unet >= vae else (vae, 'VAE decoder')
 
-def available_memory(device)->int|None:
-    ("Bytes that can still be allocated on `device` (CUDA: free memory; CPU: the OS's available memory); None where "
-     "unknown.")
-    import torch
-    dev = torch.device(device)
-    if dev.type == 'cuda': return torch.cuda.mem_get_info(dev)[0]
-    if dev.type != 'cpu': return None
-    try:
-        import psutil
-        return psutil.virtual_memory().available
-    except ImportError:
-        info = dict(l.split(':', 1) for l in Path('/proc/meminfo').read_text().splitlines() if ':' in l)
-        return int(info['MemAvailable'].split()[0])*1024 if 'MemAvailable' in info else None
-
-def check_memory(cmd:str, frames:int, height:int, width:int, device, decode_chunk:int=16, **kw):
+def check_memory(cmd:str, frames:int, height:int, width:int, device, decode_chunk:int=16,
+                 estimate=sampling_memory,   # (frames, height, width, decode_chunk=…, **kw) → (bytes, which stage)
+                 multiple:int=8,             # sizes the model takes are multiples of this
+                 **kw):
     "Refuse a size whose sampling cannot fit in `device`'s memory, before any model loads; name what would fit."
-    need, where = sampling_memory(frames, height, width, decode_chunk=decode_chunk, **kw)
+    need, where = estimate(frames, height, width, decode_chunk=decode_chunk, **kw)
     avail = available_memory(device)
     if avail is None or need <= avail: return need
-    fit = max(8, int(height*math.sqrt(avail/need))//8*8)
-    hint = f"--height {fit} (width {fit*width//height}) would fit"
+    fit = largest_fit(lambda h, w: estimate(frames, h, w, decode_chunk=decode_chunk, **kw)[0], height, width, avail,
+                      multiple)
+    hint = (f"--height {fit[0]} (width {fit[1]}) would fit" if fit else
+            "no size fits: the weights alone do not (try --offload on a GPU, or a device with more memory)")
     if where == 'VAE decoder':
         chunk = max(1, int(decode_chunk*avail/need))
-        if chunk < decode_chunk and sampling_memory(frames, height, width, decode_chunk=chunk, **kw)[0] <= avail:
+        if chunk < decode_chunk and estimate(frames, height, width, decode_chunk=chunk, **kw)[0] <= avail:
             hint = f"--decode-chunk {chunk} would fit, or {hint}"
     raise SystemExit(f"dvd360 {cmd}: {frames} frames of {height}×{width} need at least {human_bytes(need)} of memory "
                      f"in the {where} on {device}, and {human_bytes(avail)} is available; {hint}")
@@ -295,10 +294,8 @@ def generate(prompt:str,                     # what the panorama shows
     adapter_config = json_option('generate', 'adapter_config', adapter_config)
     if not small:
         model, motion, motion_config, single_file = _models_for(adapter, model, motion, motion_config, single_file)
-    dev, dtype = _device_dtype(device, fp16, bf16)
-    check_memory('generate', frames, height, width, dev, decode_chunk, guidance=guidance > 1, bytes_per=dtype.itemsize,
-                 **(dict(unet_channels=32, vae_channels=16, vae_scale=4) if tiny else       # the world model's widths
-                    dict(unet_channels=8, vae_channels=8) if random else {}))              # the random tiny models'
+    dev, dtype = _device_dtype(device, fp16, bf16, offload)
+    _check_sd15_memory(frames, height, width, dev, dtype, decode_chunk, guidance, tiny, random)
     flow_video, flow_encoding = _flow_condition(flow, flow_encoding, frames, height, width) if flow else (None, None)
     sources = {'--adapter': adapter, '--lora': lora, '--single-file': single_file}
     _check_generate_sources(sources if small else {'--model': model, '--motion': motion, **sources}, offline)
@@ -308,16 +305,25 @@ def generate(prompt:str,                     # what the panorama shows
                               motion_config=motion_config, single_file_text_encoder=single_file_text_encoder)
     pipe.set_progress_bar_config(disable=quiet, desc='denoising')
     t1 = time.time()
+    # the frames, (f, H, W, 3) in [0, 1]
     video = pipe(prompt, negative_prompt=negative or None, flow=flow_video, flow_encoding=flow_encoding,
                  num_frames=frames, height=height, width=width, num_inference_steps=steps, guidance_scale=guidance,
                  rotation_angle=math.radians(rotation), circular_padding=not no_circular_padding,
-                 adapter_scale=adapter_scale, seed=seed, decode_chunk_size=decode_chunk, output_type='np').frames[0]          # (f, H, W, 3) in [0, 1]
+                 adapter_scale=adapter_scale, seed=seed, decode_chunk_size=decode_chunk, output_type='np').frames[0]
     t2 = time.time()
     written = _write_outputs(video, out, fps, gif, html)
     print(f"{', '.join(map(str, written))}: {frames} frames of {height}×{width}"
           f"{' with 360° metadata' if out.suffix.lower() == '.mp4' else ''}; loading {t1 - t0:.1f} s, "
           f"sampling {t2 - t1:.1f} s on {dev}" + (' (tiny random models)' if random else ' (the world model)' if tiny else ''))
     return video
+
+def _check_sd15_memory(frames:int, height:int, width:int, dev, dtype, decode_chunk:int, guidance:float, tiny:bool,
+                       random:bool):
+    "`check_memory` for the SD 1.5 layout: the world model's widths with --tiny, the random models' with --random."
+    widths = (dict(unet_channels=32, vae_channels=16, vae_scale=4) if tiny else
+              dict(unet_channels=8, vae_channels=8) if random else {})
+    check_memory('generate', frames, height, width, dev, decode_chunk, guidance=guidance > 1,
+                 bytes_per=dtype.itemsize, **widths)
 
 def _generate_output(out:str, frames:int, height:int, width:int, gif:bool, html:bool)->Path:
     ("`generate`'s output file, checked: a video name, an ERP size for `--html`, writable, with room for what will "
@@ -368,7 +374,8 @@ def _flow_condition(flow:str, flow_encoding:str|None, frames:int, height:int, wi
     if flow_encoding is not None and flow_encoding not in FLOW_ENCODINGS:
         raise SystemExit(f"dvd360 generate: --flow-encoding {flow_encoding!r}: expected one of "
                          f"{', '.join(FLOW_ENCODINGS)}")
-    info = flow_video_info(flow) if Path(flow).is_file() else dict(encoding=None, max_flow=None)   # missing: load_flow_video says so
+    # missing: load_flow_video says so
+    info = flow_video_info(flow) if Path(flow).is_file() else dict(encoding=None, max_flow=None)
     flow_encoding = flow_encoding or info['encoding']
     video = load_flow_video(flow, frames, height, width, info['max_flow'] if flow_encoding == 'dvd360' else None)
     if flow_encoding is None:
@@ -389,7 +396,8 @@ def _generate_pipeline(tiny:bool, random:bool, adapter, adapter_config, offline:
         pipe = load_world_pipeline(adapter=None if adapter is not None else 'adapter')
         if adapter is not None:
             pipe.register_modules(adapter=load_adapter(adapter, local_files_only=offline, **(adapter_config or {})))
-    elif random:                                   # random tiny SD 1.5 + motion module; --adapter may replace the tiny adapter
+    # random tiny SD 1.5 + motion module; --adapter may replace the tiny adapter
+    elif random:
         comps = tiny_components(seed=0, with_adapter=adapter is None)
         if adapter is not None:
             comps['adapter'] = load_adapter(adapter, local_files_only=offline, **(adapter_config or {}))
@@ -405,9 +413,7 @@ def _generate_pipeline(tiny:bool, random:bool, adapter, adapter_config, offline:
 
 def _place(pipe, dev, offload:bool):
     "Put `pipe` on `dev`, or (`--offload`, CUDA only) keep its models on the CPU and move each to `dev` while it runs."
-    if offload:
-        if dev.type != 'cuda': raise SystemExit("dvd360 generate: --offload needs a CUDA GPU")
-        pipe.enable_model_cpu_offload(device=dev)
+    if offload: pipe.enable_model_cpu_offload(device=dev)   # (`_device_dtype` refused it off CUDA)
     else: pipe.to(dev)
     return pipe
 
@@ -658,6 +664,13 @@ def _wan_pipeline(random:bool, model, lora, lora_scale:float, offline:bool, dev,
                                  torch_dtype=None if dtype == torch.float32 else dtype)
     return _place(pipe, dev, offload)
 
+def _check_wan_memory(o:dict, frames:int, height:int, width:int, guidance:float, dev, dtype):
+    "Refuse a Wan size that cannot fit in `dev`'s memory (`wan_memory` of the model's own sizes), before it loads."
+    from dvd360.wan import wan_memory, wan_dims, wan_dims_of, tiny_wan_components
+    dims = wan_dims_of(tiny_wan_components()) if o['random'] else wan_dims(o['model'])
+    est = lambda f, h, w, decode_chunk=None: wan_memory(f, h, w, guidance > 1, dtype.itemsize, o['offload'], dims)
+    check_memory('generate', frames, height, width, dev, estimate=est, multiple=16)
+
 def _generate_wan(prompt:str, out:str, backend:str, **o):
     "`dvd360 generate --backend wan`: Wan 2.1 T2V with rotation, circular decoding and ERP sizes (`14_wan`)."
     import torch
@@ -670,10 +683,11 @@ def _generate_wan(prompt:str, out:str, backend:str, **o):
     frames, height, width, steps, guidance = _wan_settings(o['random'], o['frames'], o['height'], o['width'],
                                                            o['steps'], o['guidance'])
     out = _generate_output(out, frames, height, width, o['gif'], o['html'])
-    dev, dtype = _device_dtype(o['device'], o['fp16'], o['bf16'])
+    dev, dtype = _device_dtype(o['device'], o['fp16'], o['bf16'], o['offload'])
     if not o['random']:
         from dvd360.wan import WAN_MODEL
         _check_generate_sources({'--model': o['model'] or WAN_MODEL, '--lora': o['lora']}, o['offline'])
+    _check_wan_memory(o, frames, height, width, guidance, dev, dtype)
     t0 = time.time()
     pipe = _wan_pipeline(o['random'], o['model'], o['lora'], o['lora_scale'], o['offline'], dev, dtype, o['offload'])
     pipe.set_progress_bar_config(disable=o['quiet'], desc='denoising')

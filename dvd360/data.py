@@ -210,7 +210,8 @@ def cache_latents(dataset:Web360Dataset,   # a dataset without latents_dir
         if dst.exists() and not overwrite: continue
         try:
             if all_frames:
-                vpath = plain.video_dir/f"{vid}.mp4"; n = max(plain._length(vpath) - 1, 1)   # a frame of margin, as `load`
+                # a frame of margin, as `load`
+                vpath = plain.video_dir/f"{vid}.mp4"; n = max(plain._length(vpath) - 1, 1)
                 x = torch.from_numpy(read_frames(vpath, list(range(n)),
                                                  plain.size)).permute(0, 3, 1, 2).float()/127.5 - 1
             else: x = plain.load(i)['pixel_values']
@@ -250,7 +251,8 @@ def make_synthetic_web360(root:str|Path,             # output folder (created)
     if n_videos < 1: raise ValueError(f"n_videos={n_videos}: expected at least 1 clip")
     if num_frames < 2: raise ValueError(f"num_frames={num_frames}: expected at least 2 frames (motion needs two)")
     root = Path(root)
-    if (root/'web360.csv').is_file() and not overwrite:         # a rerun may resume this dataset, never shrink or replace it
+    # a rerun may resume this dataset, never shrink or replace it
+    if (root/'web360.csv').is_file() and not overwrite:
         have = {r['videoid'] for r in csv.DictReader(open(root/'web360.csv', encoding='utf-8'))}
         want = {f"synth_{seed}_{i:04d}" for i in range(n_videos)}
         if have - want:
@@ -277,7 +279,8 @@ def make_synthetic_web360(root:str|Path,             # output folder (created)
             cond = flow_to_rgb(torch.cat([fl, fl[-1:]]))                 # repeat the last flow: one per frame
         else: cond = motion_condition(frames, method=flow)
         write_mp4(frames, vpath, fps=fps)
-        write_mp4(cond, fpath, fps=fps, spherical=False, output_params=flow_video_params('dvd360'))   # its encoding, for `flow_video_encoding`
+        # its encoding, for `flow_video_encoding`
+        write_mp4(cond, fpath, fps=fps, spherical=False, output_params=flow_video_params('dvd360'))
     tmp = root/'.web360.csv.tmp'
     with open(tmp, 'w', newline='', encoding='utf-8') as fh:
         wr = csv.writer(fh); wr.writerow(['videoid', 'name']); wr.writerows(rows)

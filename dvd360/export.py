@@ -264,7 +264,8 @@ def _relocate_chunks(boxes:list, name:str):
     starts = np.array([b.offset + b.header_size for b in old])              # old payload starts
     ends = np.array([b.offset + b.header_size + b.content_size if not b.is_container else b.offset for b in old])
     wide = {id(b) for b, _ in tables if b.type == 'co64'}
-    for _ in range(3):                                                        # an upgrade to co64 changes the layout once more
+    # an upgrade to co64 changes the layout once more
+    for _ in range(3):
         for b, offs in tables:                                                # table sizes depend on the type only
             b.type = 'co64' if id(b) in wide else 'stco'
             b.data = b.data[:8] + offs.astype('>u8' if id(b) in wide else '>u4').tobytes()

@@ -16,14 +16,15 @@ import imageio_ffmpeg
 from tqdm.auto import tqdm
 from .geometry import check_erp
 from .scene import wrap_dx
+from .utils import last_line
 
 # %% auto #0
 __all__ = ['DIS_PRESETS', 'FLOW_ESTIMATORS', 'MAX_FLOW_FRACTION', 'FLOW_ENCODINGS', 'REFERENCE_MAX_FLOW', 'REFERENCE_ALPHA',
            'REFERENCE_WIDTH', 'FLOW_VIDEO_TAG', 'as_uint8_frames', 'dis_flow', 'farneback_flow', 'get_estimator',
-           'circular_pad', 'estimate_flow', 'raft_estimator', 'in_hub_cache', 'runnable', 'end_point_error',
-           'check_encoding', 'make_colorwheel', 'flow_to_rgb', 'rgb_to_flow', 'reference_flow_image',
-           'reference_flow_to_rgb', 'reference_rgb_to_flow', 'motion_condition', 'VideoFlowError', 'flow_video_params',
-           'flow_to_uint8', 'flow_video_info', 'flow_video_encoding', 'to_default_max_flow', 'flow_videos']
+           'circular_pad', 'estimate_flow', 'raft_estimator', 'end_point_error', 'check_encoding', 'make_colorwheel',
+           'flow_to_rgb', 'rgb_to_flow', 'reference_flow_image', 'reference_flow_to_rgb', 'reference_rgb_to_flow',
+           'motion_condition', 'VideoFlowError', 'flow_video_params', 'flow_to_uint8', 'flow_video_info',
+           'flow_video_encoding', 'to_default_max_flow', 'flow_videos']
 
 # %% ../nbs/03_flow.ipynb #24390597
 def as_uint8_frames(frames)->np.ndarray:  # uint8 (f, h, w, 3)
@@ -113,33 +114,6 @@ def raft_estimator(large:bool=True,    # raft_large (True) or raft_small
         with torch.no_grad(): fl = model(x[:1], x[1:])[-1][0, :, :h, :w]
         return fl.permute(1, 2, 0).float().cpu().numpy()
     return estimate
-
-# %% ../nbs/03_flow.ipynb #11b8a423
-def in_hub_cache(repo_id:str)->bool:
-    "Whether a 🤗 Hub repository is in the local cache (checked without the network; nothing is downloaded)."
-    from huggingface_hub import snapshot_download
-    try: snapshot_download(repo_id, local_files_only=True); return True
-    except Exception: return False
-
-def runnable(files=(),            # local files or folders the cell reads
-             hub=(),              # 🤗 Hub ids that must already be in the local cache
-             modules=(),          # importable Python modules (optional dependencies)
-             cuda:bool=False,     # needs a CUDA GPU
-             servers=(),          # 'host:port' addresses that must accept a connection (e.g. an LLM server)
-             quiet:bool=False)->bool:
-    ("Whether a notebook cell that needs weights, data, a GPU or a server can run here; prints one `skipped: needs "
-     "…` line when not.")
-    import importlib.util, socket
-    missing = [f"{f} (no such file)" for f in files if not Path(f).expanduser().exists()]
-    missing += [f"{m} (not installed)" for m in modules if importlib.util.find_spec(m) is None]
-    missing += [f"{h} (not in the Hugging Face cache)" for h in hub if not in_hub_cache(h)]
-    if cuda and not torch.cuda.is_available(): missing.append('a CUDA GPU')
-    for s in servers:
-        host, _, port = s.rpartition(':')
-        try: socket.create_connection((host, int(port)), timeout=0.5).close()
-        except OSError: missing.append(f"a server at {s}")
-    if missing and not quiet: print(f"skipped: needs {'; '.join(missing)}")
-    return not missing
 
 # %% ../nbs/03_flow.ipynb #6546117a
 def end_point_error(flow:Tensor,      # (..., 2, h, w) estimated flow
@@ -245,7 +219,8 @@ def rgb_to_flow(rgb:Tensor,           # (..., 3, h, w) colour-wheel image in [0,
     return torch.stack([-rad*torch.cos(ang), -rad*torch.sin(ang)], -3)*m
 
 # %% ../nbs/03_flow.ipynb #13e3671d
-REFERENCE_MAX_FLOW, REFERENCE_ALPHA, REFERENCE_WIDTH = 25., 0.1, 1024   # the authors' video2flow.py: 25 px at 512×1024, α = 0.1
+# the authors' video2flow.py: 25 px at 512×1024, α = 0.1
+REFERENCE_MAX_FLOW, REFERENCE_ALPHA, REFERENCE_WIDTH = 25., 0.1, 1024
 
 def reference_flow_image(flow:np.ndarray,                   # (..., h, w, 2) flow in pixels (cast to float32, as RAFT gives it)
                          alpha:float=REFERENCE_ALPHA,       # magnitude compression exponent
@@ -405,7 +380,7 @@ def _flow_video(src:Path, dst:Path, est:Callable, max_flow, pad:int|None, size, 
     try:
         reader = imageio_ffmpeg.read_frames(str(src), output_params=params)
         meta = next(reader)
-    except Exception as e: raise VideoFlowError(f"cannot read video {src}: {_last_line(e)}") from None
+    except Exception as e: raise VideoFlowError(f"cannot read video {src}: {last_line(e)}") from None
     finally: log.setLevel(level)
     w, h = meta['size']                                       # the size ffmpeg delivers (after any resize)
     try: check_erp(h, w)
@@ -428,15 +403,11 @@ def _flow_video(src:Path, dst:Path, est:Callable, max_flow, pad:int|None, size, 
             raise VideoFlowError(f"video {src} has {0 if prev is None else 1} frame(s): a flow video needs at least 2")
         writer.send(np.ascontiguousarray(last)); n += 1       # repeat the last flow: as many frames as the video
     except VideoFlowError: raise
-    except Exception as e: raise VideoFlowError(f"cannot decode video {src}: {_last_line(e)}") from None
+    except Exception as e: raise VideoFlowError(f"cannot decode video {src}: {last_line(e)}") from None
     finally:
         reader.close()
         if writer is not None: writer.close()
     return n
-
-def _last_line(e:Exception)->str:
-    s = str(e).strip()
-    return s.splitlines()[-1] if s else repr(e)
 
 def flow_videos(video_dir,                # folder with panorama videos (*.mp4)
                 out_dir,                  # folder for the flow videos (same file names); created if missing

@@ -18,7 +18,7 @@ from .geometry import check_erp
 from .projection import four_views, erp_to_cubemap, CUBE_FACES
 from .flow import estimate_flow, rgb_to_flow, end_point_error, MAX_FLOW_FRACTION
 from .data import read_frames, VideoError
-from .textfusion import load_pretrained, default_device, list_videos, write_csv_atomic, VIDEO_EXTENSIONS
+from .utils import load_pretrained, default_device, list_videos, write_csv_atomic, VIDEO_EXTENSIONS
 
 # %% auto #0
 __all__ = ['RANGE_TOLERANCE', 'CLIP_MODEL', 'FACE_WEIGHTS', 'FACE_METRICS', 'METRICS', 'ID_COLUMNS', 'PROMPT_COLUMNS',
@@ -122,7 +122,8 @@ class ClipEmbedder:
     def image_size(self)->int:
         "Side of the square images the model sees (the processor's crop size)."
         ip = self.processor.image_processor
-        for cs in (getattr(ip, 'crop_size', None), getattr(ip, 'size', None)):   # dicts (transformers 4) or SizeDicts (5)
+        # dicts (transformers 4) or SizeDicts (5)
+        for cs in (getattr(ip, 'crop_size', None), getattr(ip, 'size', None)):
             if isinstance(cs, int): return cs
             for k in ('height', 'shortest_edge'):
                 v = cs.get(k) if hasattr(cs, 'get') else getattr(cs, k, None)
@@ -420,7 +421,8 @@ def evaluate_video(video,                     # video file, or (f, 3, h, w) tens
             r['cubemap_clip'] = cubemap_quality(v, 'clip', num_frames=clip_frames, clip=clip, prompts=prompt)[1]
         r['clip_temporal'] = temporal_consistency(v, clip)
     if condition is not None:
-        if isinstance(condition, (str, Path)): condition = load_video(condition, num_frames=v.shape[0])   # resized as flow, not as colours
+        # resized as flow, not as colours
+        if isinstance(condition, (str, Path)): condition = load_video(condition, num_frames=v.shape[0])
         elif isinstance(condition, np.ndarray) and condition.ndim == 4 and condition.shape[-1] == 3:
             condition = torch.from_numpy(condition).permute(0, 3, 1, 2)
         fa = flow_agreement(v, condition, flow_method, max_flow, flow_scale)

@@ -104,7 +104,8 @@ def tiny_components(seed:int=0,              # seed of the random weights
                             up_block_types=('UpDecoderBlock2D',)*4, latent_channels=4, norm_num_groups=8,
                             layers_per_block=1, sample_size=64)
         adapter = Adapter360(channels=(8, 16, 16, 16)).eval() if with_adapter else None
-        with quiet_dtype_cast(): unet = UNetMotionModel.from_unet2d(u2d, motion).eval()    # builds (random init) before copying weights
+        # builds (random init) before copying weights
+        with quiet_dtype_cast(): unet = UNetMotionModel.from_unet2d(u2d, motion).eval()
     return dict(tokenizer=tok, text_encoder=te.eval(), vae=vae.eval(), unet=unet, scheduler=ddim_scheduler(),
                 adapter=adapter)
 
@@ -207,7 +208,8 @@ class Panorama360Pipeline(AnimateDiffPipeline):
             raise TypeError("expected a UNetMotionModel; build one with UNetMotionModel.from_unet2d(unet, "
                             "motion_adapter) "
                             "or use Panorama360Pipeline.from_pretrained_360")
-        super(AnimateDiffPipeline, self).__init__()          # DiffusionPipeline.__init__: AnimateDiff's wants a MotionAdapter
+        # DiffusionPipeline.__init__: AnimateDiff's wants a MotionAdapter
+        super(AnimateDiffPipeline, self).__init__()
         self.register_modules(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=scheduler,
                               adapter=adapter)
         self.vae_scale_factor = 2**(len(self.vae.config.block_out_channels) - 1) if getattr(self, 'vae', None) else 8
@@ -488,7 +490,8 @@ def load_adapter(src,                    # Adapter360, folder (save_pretrained),
                                                      ".pth checkpoint file").eval()
 
 # %% ../nbs/09_pipeline.ipynb #566f418d
-MOTION_CONFIGS = Path(dvd360.__file__).parent/'motion_configs'   # diffusers MotionAdapter configs of AnimateDiff v1, v2, v3
+# diffusers MotionAdapter configs of AnimateDiff v1, v2, v3
+MOTION_CONFIGS = Path(dvd360.__file__).parent/'motion_configs'
 _MM_PE = 'down_blocks.0.motion_modules.0.temporal_transformer.transformer_blocks.0.attention_blocks.0.pos_encoder.pe'
 _MM_MID = 'mid_block.motion_modules.0.temporal_transformer.norm.bias'
 
@@ -616,7 +619,8 @@ def load_sd15_parts(base:str='stable-diffusion-v1-5/stable-diffusion-v1-5', # SD
                                          **vkw), load(AutoencoderKL, 'vae', **vkw,
                                                       **dkw), load(UNet2DConditionModel, 'unet', **vkw, **dkw)
         tokenizer = load(CLIPTokenizer, 'tokenizer')
-        if len(tokenizer) < text_encoder.config.vocab_size//2:     # transformers 5 builds an empty CLIPTokenizer when files are missing
+        # transformers 5 builds an empty CLIPTokenizer when files are missing
+        if len(tokenizer) < text_encoder.config.vocab_size//2:
             raise OSError(f"the tokenizer of {base!r} has only {len(tokenizer)} tokens: tokenizer/vocab.json and "
                           f"merges.txt are missing. {_hub_hint(base)}.")
     return tokenizer, text_encoder, vae, unet2d
@@ -679,7 +683,8 @@ def to_original_layout(motion:MotionAdapter)->dict[str,Tensor]:
     out = {}
     for k, v in motion.state_dict().items():
         head, rest = re.match(r'(.*?motion_modules\.\d+\.)(.*)', k).groups()
-        if rest.endswith('pos_embed.pe'):                  # AnimateDiff: a (1, L, c) table in each of the two attention blocks
+        # AnimateDiff: a (1, L, c) table in each of the two attention blocks
+        if rest.endswith('pos_embed.pe'):
             for a in (0, 1):
                 out[f'{head}temporal_transformer.{rest[:-len("pos_embed.pe")]}attention_blocks.{a}.pos_encoder.pe'] = v.clone()
         else:

@@ -134,7 +134,8 @@ def cubemap_to_erp(faces:Tensor,              # cube faces (..., 6, c, s, s) in 
     R = torch.stack([rotation_matrix(math.radians(y), math.radians(p), device=faces.device) for y,
                      p in zip(_CUBE_YAW, _CUBE_PITCH)])
     cam = torch.einsum('fji,hwj->fhwi', R, d)                 # each direction in each face's camera frame
-    face = torch.where(cam[..., 2] > 0, cam[..., 2], torch.full_like(cam[..., 2], -1.)).argmax(0)  # largest forward coordinate
+    # largest forward coordinate
+    face = torch.where(cam[..., 2] > 0, cam[..., 2], torch.full_like(cam[..., 2], -1.)).argmax(0)
     c_sel = cam.gather(0, face[None, ..., None].expand(1, H, W, 3))[0]
     u, v = c_sel[..., 0]/c_sel[..., 2], -c_sel[..., 1]/c_sel[..., 2]     # in [-1, 1] on the face
     pu, pv = (u + 1)/2*s - 0.5, (v + 1)/2*s - 0.5               # pixel coordinates (centres at integers)

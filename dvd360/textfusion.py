@@ -18,24 +18,19 @@ from tqdm.auto import tqdm
 from .geometry import check_erp
 from .projection import four_views
 from .data import VideoError
+from .utils import last_line, load_pretrained, default_device, VIDEO_EXTENSIONS, write_csv_atomic, list_videos
 
 # %% auto #0
-__all__ = ['VIEW_NAMES', 'VIDEO_EXTENSIONS', 'IMAGE_EXTENSIONS', 'BLIP_LARGE', 'FUSION_TASK', 'FUSION_EXAMPLES', 'CAPTIONERS',
-           'SUMMARISERS', 'CSV_COLUMNS', 'first_frame', 'erp_frame', 'panorama_views', 'ModelNotAvailableError',
-           'is_hub_id', 'load_pretrained', 'default_device', 'to_pil', 'BlipCaptioner', 'save_tiny_blip',
+__all__ = ['VIEW_NAMES', 'IMAGE_EXTENSIONS', 'BLIP_LARGE', 'FUSION_TASK', 'FUSION_EXAMPLES', 'CAPTIONERS', 'SUMMARISERS',
+           'CSV_COLUMNS', 'first_frame', 'erp_frame', 'panorama_views', 'to_pil', 'BlipCaptioner', 'save_tiny_blip',
            'format_view_captions', 'fusion_prompt', 'clean_caption', 'plain_prompt', 'content_words', 'MergeSummariser',
            'LLMError', 'LLMTimeoutError', 'chat_completions_url', 'OpenAISummariser', 'LocalLLMSummariser',
-           'make_captioner', 'make_summariser', 'PanoramaCaption', 'caption_views', 'caption_panorama',
-           'write_csv_atomic', 'list_videos', 'CaptionRun', 'caption_videos']
+           'make_captioner', 'make_summariser', 'PanoramaCaption', 'caption_views', 'caption_panorama', 'CaptionRun',
+           'caption_videos']
 
 # %% ../nbs/05_textfusion.ipynb #0becf31c
 VIEW_NAMES = ('front', 'right', 'back', 'left')   # the four views, yaw 0°, 90°, 180°, 270° (positive yaw = right)
-VIDEO_EXTENSIONS = ('.mp4', '.mov', '.mkv', '.webm', '.avi', '.m4v')
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff')
-
-def _last_line(e:BaseException)->str:
-    s = str(e).strip()
-    return s.splitlines()[-1] if s else repr(e)
 
 def first_frame(path:str|Path)->np.ndarray: # uint8 (h, w, 3)
     "The first frame of a video, decoded by ffmpeg (`imageio-ffmpeg`); a `VideoError` names a missing or broken file."
@@ -46,7 +41,7 @@ def first_frame(path:str|Path)->np.ndarray: # uint8 (h, w, 3)
         gen = imageio_ffmpeg.read_frames(str(path))
         w, h = next(gen)['size']
         buf = next(gen, None)
-    except Exception as e: raise VideoError(f"cannot decode video {path}: {_last_line(e)}") from None
+    except Exception as e: raise VideoError(f"cannot decode video {path}: {last_line(e)}") from None
     finally:
         if gen is not None: gen.close()
     if buf is None or len(buf) != w*h*3: raise VideoError(f"video {path} has no decodable frame")
@@ -89,45 +84,6 @@ def panorama_views(frame_or_video, # anything `erp_frame` accepts
     return four_views(x, size=size).clamp(0, 1)
 
 # %% ../nbs/05_textfusion.ipynb #2396ce06
-class ModelNotAvailableError(OSError):
-    "Pretrained weights that cannot be loaded: says which model was wanted and how to provide it."
-
-_HUB_ID = re.compile(r'^[\w.-]+(/[\w.-]+)?$')
-
-def is_hub_id(name)->bool:
-    "Whether `name` has the form of a 🤗 Hub id (`org/name`), not of a local path (`./x`, `/x`, `~/x`)."
-    return bool(_HUB_ID.match(str(name))) and not str(name).startswith(('.', '/', '~'))
-
-def load_pretrained(cls,                      # a 🤗 class with `from_pretrained` (model, processor, tokenizer)
-                    name:str|Path,            # hub id (`org/name`) or local folder
-                    what:str='model',         # what it is, for error messages
-                    local_files_only:bool|None=None, # True: never touch the network (None: 🤗 default / HF_HUB_OFFLINE)
-                    **kwargs):
-    ("`cls.from_pretrained(name)` with one clear `ModelNotAvailableError` for offline hubs, missing folders and "
-     "folders without weights.")
-    p = Path(name).expanduser()
-    if local_files_only is not None: kwargs['local_files_only'] = local_files_only
-    if p.is_dir():
-        try: return cls.from_pretrained(str(p), **kwargs)
-        except (OSError, ValueError) as e:
-            raise ModelNotAvailableError(f"cannot load the {what} from folder {p}: {_last_line(e)} — expected a "
-                                         f"folder written by "
-                                         f"`save_pretrained` (config.json, weights, tokenizer/processor files), e.g. "
-                                         f"from `hf download ID --local-dir {p}`") from None
-    if not is_hub_id(name):
-        raise ModelNotAvailableError(f"{what} folder not found: {p} (pass a hub id such as 'org/name' or an existing "
-                                     f"folder)")
-    try: return cls.from_pretrained(str(name), **kwargs)
-    except (OSError, ValueError) as e:
-        raise ModelNotAvailableError(
-            f"cannot load the {what} {name!r} from the Hugging Face Hub or its local cache ({_last_line(e)}). "
-            f"On a machine with internet run `hf download {name} --local-dir DIR` (older hubs: `huggingface-cli "
-            f"download`), "
-            f"copy DIR here and pass the folder instead of {name!r}; set HF_HUB_OFFLINE=1 to use only the local cache "
-            f"without waiting for the network.") from None
-
-def default_device()->torch.device: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-
 def to_pil(img)->Image.Image:
     ("An RGB PIL image from a PIL image, a uint8/float array `(h, w, 3)` or a tensor `(3, h, w)` (float in [0, 1] or "
      "uint8).")
@@ -409,7 +365,7 @@ class OpenAISummariser:
                 err = LLMTimeoutError(f"no answer from {self.url} within {self.timeout:g} s (raise timeout= or check "
                                       f"the server)", self.url)
             except (ConnectionError, http.client.HTTPException, OSError) as e:
-                err = LLMError(f"connection to {self.url} failed: {_last_line(e)}", self.url)
+                err = LLMError(f"connection to {self.url} failed: {last_line(e)}", self.url)
             if attempt < self.retries: time.sleep(self.backoff*2**attempt)
         else:
             if self.retries: err.args = (f"{err.args[0]} (after {self.retries + 1} attempts)",)
@@ -540,28 +496,6 @@ def caption_panorama(frame_or_video,                       # video/image path, P
 # %% ../nbs/05_textfusion.ipynb #25a7d525
 CSV_COLUMNS = ('videoid', 'name', *VIEW_NAMES)
 
-def write_csv_atomic(path:str|Path, rows:list[dict], fieldnames:Sequence[str]):
-    ("Write `rows` to `path` through a temporary file in the same folder and `os.replace`: readers see the old or "
-     "the new CSV, never half of one.")
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, 'w', newline='', encoding='utf-8') as f:
-        w = csv.DictWriter(f, fieldnames=list(fieldnames), extrasaction='ignore')
-        w.writeheader(); w.writerows(rows)
-        f.flush(); os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-def list_videos(video_dir:str|Path, extensions:Sequence[str]=VIDEO_EXTENSIONS)->dict[str, Path]:
-    "Videos of a folder by id (file name without extension), sorted; two files with one id are an error."
-    d = Path(video_dir)
-    if not d.is_dir(): raise FileNotFoundError(f"video folder not found: {d}")
-    out = {}
-    for p in sorted(d.iterdir()):
-        if p.is_file() and p.suffix.lower() in extensions and not p.name.startswith('.'):
-            if p.stem in out: raise ValueError(f"two videos with the id {p.stem!r}: {out[p.stem].name} and {p.name}")
-            out[p.stem] = p
-    return out
-
 @dataclass
 class CaptionRun:
     "What `caption_videos` did."
@@ -595,7 +529,8 @@ def caption_videos(video_dir:str|Path,                   # folder of ERP videos;
         try:
             with open(out, newline='', encoding='utf-8') as f:
                 reader = csv.DictReader(f); rows, fields = list(reader), list(reader.fieldnames or [])
-        except (UnicodeDecodeError, csv.Error) as e:   # an empty file is fine (a fresh table); other bytes are not a CSV
+        # an empty file is fine (a fresh table); other bytes are not a CSV
+        except (UnicodeDecodeError, csv.Error) as e:
             raise ValueError(f"{out} is not a readable UTF-8 CSV ({e}); it would be overwritten, so nothing is "
                              f"written. "
                              f"Move it aside or choose another output CSV") from None

@@ -18,7 +18,7 @@ from torch import Tensor
 from torch.utils.data import Sampler, DataLoader
 from einops import rearrange
 from .geometry import check_erp, latitude_weights
-from .utils import output_folder_problem, space_problem
+from .utils import output_folder_problem, space_problem, available_memory, largest_fit, human_bytes
 from .data import Web360Dataset
 from .adapter import Adapter360, condition_for_adapter
 from .unet import adapter_features
@@ -26,13 +26,13 @@ from .pipeline import quiet_dtype_cast as _quiet_dtype_cast
 
 # %% auto #0
 __all__ = ['WEIGHT_SUFFIXES', 'CHECKPOINT_MODES', 'TASKS', 'TASK_MODULES', 'RESUME_KEYS', 'latitude_aware_loss',
-           'diffusion_target', 'TrainConfig', 'noise_scheduler', 'build_dataset', 'hub_online', 'check_sources',
-           'load_components', 'EpochSampler', 'encode_prompts', 'encode_video', 'training_loss',
+           'diffusion_target', 'TrainConfig', 'size_multiple', 'noise_scheduler', 'build_dataset', 'hub_online',
+           'check_sources', 'load_components', 'EpochSampler', 'encode_prompts', 'encode_video', 'training_loss',
            'temporal_difference_loss', 'sample_timesteps', 'snr_weights', 'weighted_mse', 'BaseDenoiser', 'VAETrainer',
            'base_loss', 'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints', 'resolve_checkpoint',
            'validation_inputs', 'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights', 'make_accelerator',
-           'RunLock', 'set_gradient_checkpointing', 'train', 'task_spec', 'run_disk_bytes', 'trainable',
-           'check_resume_config', 'train_parser', 'parse_train_args', 'train_cli', 'main']
+           'RunLock', 'set_gradient_checkpointing', 'train', 'task_spec', 'run_disk_bytes', 'training_memory',
+           'check_training_memory', 'trainable', 'check_resume_config', 'train_parser', 'parse_train_args', 'main']
 
 # %% ../nbs/10_training.ipynb #e40e28c8
 def latitude_aware_loss(pred:Tensor,               # model output, latents (b, c, f, h, w) (any leading dims)
@@ -187,9 +187,7 @@ class TrainConfig:
         if (self.task == 'wan-lora') != (self.backend == 'wan'):
             raise ValueError(f"TrainConfig.task {self.task!r} does not go with backend {self.backend!r} (task "
                              f"'wan-lora' is backend 'wan')")
-        m = self.adapter.get('unshuffle', 8)*2**(len(self.adapter.get('channels',
-                                                                      (0,)*4)) - 1) if self.task == 'adapter' else (
-            16 if self.backend == 'wan' else 8)
+        m = size_multiple(self)
         if self.height % m or self.width % m:
             raise ValueError(f"expected height and width multiples of {m} (the adapter's downscale), got "
                              f"{self.height}×{self.width}")
@@ -255,7 +253,8 @@ class TrainConfig:
             k, v = it.split('=', 1); k = k.strip()
             val = yaml.safe_load(v)
             tp = typing.get_type_hints(TrainConfig).get(k)
-            if isinstance(val, (bool, int, float)) and (tp is str or str in typing.get_args(tp)): val = v.strip()  # 'no', '16' stay strings for str fields
+            # 'no', '16' stay strings for str fields
+            if isinstance(val, (bool, int, float)) and (tp is str or str in typing.get_args(tp)): val = v.strip()
             d[k] = val
         d.update(kw)
         return type(self).from_dict(d, source='overrides')
@@ -272,6 +271,12 @@ def _write_atomic(path:Path, text:str):
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, 'w') as fh: fh.write(text); fh.flush(); os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+def size_multiple(config)->int:
+    "What height and width must be multiples of: the adapter's downscale (SD 1.5), 16 (Wan), else the VAE's 8."
+    if config.task == 'adapter':
+        return config.adapter.get('unshuffle', 8)*2**(len(config.adapter.get('channels', (0,)*4)) - 1)
+    return 16 if config.backend == 'wan' else 8
 
 # %% ../nbs/10_training.ipynb #e5b8bf20
 def noise_scheduler(config:TrainConfig):
@@ -308,8 +313,7 @@ def check_sources(sources:dict,        # what → hub id, folder or file (None: 
                  )->list[str]:         # the hub ids (found in the cache or reachable)
     ("Fail at once for model sources that cannot load: a missing local path (never looked up as a hub id), an empty "
      "folder, or hub ids neither in the cache nor reachable.")
-    from dvd360.flow import in_hub_cache
-    from dvd360.textfusion import is_hub_id
+    from dvd360.utils import in_hub_cache, is_hub_id
     hub = []
     for what, src in sources.items():
         if src is None: continue
@@ -351,7 +355,8 @@ def load_components(config:TrainConfig)->dict:
                          text_encoder=CLIPTextModel.from_pretrained(p, subfolder='text_encoder'),
                          vae=AutoencoderKL.from_pretrained(p, subfolder='vae'),
                          unet=UNetMotionModel.from_pretrained(p, subfolder='unet'))
-        else:      # SD 1.5 (or a personalised single file on it) + a motion module: folder, hub id or original mm_sd_*.ckpt file
+        # SD 1.5 (or a personalised single file on it) + a motion module: folder, hub id or original mm_sd_*.ckpt file
+        else:
             tok, te, vae, u2d = load_sd15_parts(p, config.single_file, config.single_file_text_encoder)
             motion = load_motion_adapter(config.motion_module_path, config=config.motion_config)
             with _quiet_dtype_cast():
@@ -448,7 +453,8 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
                                                                      batch['caption'])]
         text = encode_prompts(models['tokenizer'], models['text_encoder'], captions).to(dtype).repeat_interleave(f, 0)
         keep = (torch.rand(b, generator=generator) >= flow_dropout).float().view(b, 1, 1, 1, 1)
-        flow = condition_for_adapter(batch['flow'].float(), flow_encoding, getattr(adapter, 'module', adapter))*keep   # dropped: zeros
+        # dropped: zeros
+        flow = condition_for_adapter(batch['flow'].float(), flow_encoding, getattr(adapter, 'module', adapter))*keep
         t = sample_timesteps(sched, b, generator, timestep_range)
         noise = torch.randn(latents.shape, generator=generator).to(device)
         t = t.to(device)
@@ -663,7 +669,8 @@ def validate(models:dict,              # training components (the adapter is the
     adapter = models.get('adapter')
     pipe = Panorama360Pipeline(vae=models['vae'], text_encoder=models['text_encoder'], tokenizer=models['tokenizer'],
                                unet=unet, scheduler=sched, adapter=adapter)
-    plain = {} if adapter is not None else dict(rotation_angle=0., circular_padding=False)   # base model: a plain T2V sample
+    # base model: a plain T2V sample
+    plain = {} if adapter is not None else dict(rotation_angle=0., circular_padding=False)
     pipe.set_progress_bar_config(disable=True)
     _, f, _, H, W = inputs['flow'].shape
     out = pipe(inputs['prompt'], flow=inputs['flow'].to(p.device) if adapter is not None else None, num_frames=f,
@@ -818,8 +825,13 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
     elif isinstance(config, dict): config = TrainConfig.from_dict(config)
     why = output_folder_problem(config.output_dir)
     if why is not None: raise ValueError(f"output_dir {config.output_dir}: {why}; choose another output_dir")
-    ds = dataset if dataset is not None else build_dataset(config)     # data first: a wrong data_root fails before anything else
-    ds[0]                                      # one clip now: videos that cannot give a clip fail before any model loads
+    # data first: a wrong data_root fails before anything else
+    ds = dataset if dataset is not None else build_dataset(config)
+    from accelerate import PartialState
+    # a step that cannot fit: refused before a clip or model loads
+    check_training_memory(config, PartialState().device)
+    # one clip now: videos that cannot give a clip fail before any model loads
+    ds[0]
     acc = make_accelerator(config)
     if acc.is_main_process:
         print(f"dvd360 training: {acc.num_processes} process(es) on {acc.device.type}, output {config.output_dir}")
@@ -869,7 +881,8 @@ def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
                 with acc.autocast():
                     loss = task_loss(config, models, adapter, batch, gen, wdtype)
                 every = acc.gather(loss.detach().float().reshape(1))    # a collective, but no host sync
-                if config.nan_check_every and (micro + 1) % config.nan_check_every == 0:   # NaN/inf stops before the optimizer sees it
+                # NaN/inf stops before the optimizer sees it
+                if config.nan_check_every and (micro + 1) % config.nan_check_every == 0:
                     book.flush()
                     if not bool(torch.isfinite(every).all()): book.stop(every.tolist(), step + 1, micro + 1, epoch)
                 acc.backward(loss)
@@ -880,7 +893,7 @@ def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
             micro += 1
             acc_loss = acc_loss + every.mean()/ga
             if not acc.sync_gradients: continue
-            if ema is not None: ema.step(acc.unwrap_model(adapter).parameters())
+            if ema is not None: ema.step(trainable(acc.unwrap_model(adapter)))
             step += 1; steps.append(step); book.pending.append((step, micro, epoch, acc_loss)); acc_loss = 0.
             pbar.update(1)
             saves = (config.checkpoint_every and step % config.checkpoint_every == 0) or step == config.max_steps
@@ -902,7 +915,7 @@ def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
     pbar.close()
     acc.end_training()
     m = acc.unwrap_model(adapter)
-    if ema is not None: ema.copy_to(m.parameters())           # the returned model carries the EMA weights (as saved)
+    if ema is not None: ema.copy_to(trainable(m))           # the returned model carries the EMA weights (as saved)
     return dict(global_step=step, steps=steps, losses=book.losses, checkpoint=book.last_ckpt, resumed_from=ckpt,
                 output_dir=out, log=log_path, validation=val_paths, model=m, adapter=m if task == 'adapter' else None)
 
@@ -954,6 +967,45 @@ def _check_run_space(out:Path, module:nn.Module, config:TrainConfig):
         raise OSError(f"output_dir {out}: {why} for the run's checkpoints; free some space, lower keep_checkpoints / "
                       f"keep_states, or choose another output_dir")
 
+def _model_widths(config)->tuple[int, int, int]:
+    ("The U-Net's first block width, the VAE's outer block width and its downscale: from a local model folder's "
+     "configs, else SD 1.5's (the tiny models': 8, 8, 8).")
+    if config.tiny: return 8, 8, 8
+    p = Path(config.pretrained_model_path or '')
+    read = lambda sub: json.loads((p/sub/'config.json').read_text()) if (p/sub/'config.json').is_file() else None
+    u, v = read('unet'), read('vae')
+    return (u['block_out_channels'][0] if u else 320, v['block_out_channels'][0] if v else 128,
+            2**(len(v['block_out_channels']) - 1) if v else 8)
+
+def training_memory(config)->tuple[int, str]:
+    ("A lower bound on a training step's peak memory (bytes, where): what must coexist in the U-Net's first level, "
+     "or in the VAE at full size; a task may bring its own (`TASKS[task]['memory']`).")
+    spec = task_spec(config.task)
+    if 'memory' in spec: return spec['memory'](config)
+    unet_c, vae_c, scale = _model_widths(config)
+    bp = 2 if config.mixed_precision in ('fp16', 'bf16') else 4
+    n, H, W = config.batch_size*config.num_frames, config.height, config.width
+    if config.task == 'vae': return n*H*W*vae_c*4*6, 'VAE'      # encoder and decoder at full size, kept for backward
+    unet = n*(H//scale)*(W//scale)*unet_c*bp*6                  # input, 3 skips, a resnet's in/out (as sampling)
+    vae = 0 if config.latents_dir else min(config.vae_batch_frames, n)*H*W*vae_c*4*3   # encoding the clips
+    return max((unet, 'U-Net'), (vae, 'VAE encoder'))
+
+def check_training_memory(config, device)->int:
+    ("Refuse a run whose step cannot fit in `device`'s memory (`training_memory`), before any model loads; name a "
+     "batch size or a frame size that would fit.")
+    need, where = training_memory(config)
+    avail = available_memory(device)
+    if avail is None or need <= avail: return need
+    est = lambda **kw: training_memory(types.SimpleNamespace(**{**vars(config), **kw}))[0]
+    b = next((b for b in range(config.batch_size - 1, 0, -1) if est(batch_size=b) <= avail), None)
+    fit = largest_fit(lambda h, w: est(batch_size=1, height=h, width=w), config.height, config.width, avail,
+                      size_multiple(config))
+    hint = (f"batch_size={b} would fit" if b else f"height={fit[0]} width={fit[1]} (batch_size=1) would fit" if fit
+            else "no size fits: the weights alone do not")
+    raise ValueError(f"a training step on {config.batch_size} × {config.num_frames} frames of "
+                     f"{config.height}×{config.width} needs at least {human_bytes(need)} of memory ({where}) on "
+                     f"{device}, and {human_bytes(avail)} is available; {hint}")
+
 def trainable(module:nn.Module)->list:
     "The parameters of `module` that train (a LoRA'd model holds frozen ones too)."
     return [p for p in module.parameters() if p.requires_grad]
@@ -987,8 +1039,9 @@ def _prepare_models(config:TrainConfig, acc, components:dict|None)->tuple:
         acc.register_for_checkpointing(ema)                               # saved and restored with the run's state
     return models, module, ema, wdtype
 
+# what a run cannot change halfway
 RESUME_KEYS = ('task', 'adapter', 'num_frames', 'stride', 'height', 'width', 'prediction_type', 'latitude_aware',
-               'timestep_range', 'snr_gamma', 'flow_encoding', 'temporal_loss_weight')   # what a run cannot change halfway
+               'timestep_range', 'snr_gamma', 'flow_encoding', 'temporal_loss_weight')
 
 def check_resume_config(ckpt:Path, config:TrainConfig):
     "Refuse to resume checkpoint `ckpt` with a config that changes what it was training (`RESUME_KEYS`)."
@@ -1023,7 +1076,8 @@ def _resume_state(ckpt:Path, out:Path, acc, config:TrainConfig, ds, per_epoch:in
                            f"{str(e).strip().splitlines()[0] if str(e).strip() else e!r}); "
                            + (f"resume from an older one (resume={str(out/older[-1])!r})" if older else "no older checkpoint with state is left")
                            + " or start again with overwrite=True") from None
-    if (st['num_processes'], st['batch_size']) != (R, B):   # same epoch, same number of its samples consumed, in this layout
+    # same epoch, same number of its samples consumed, in this layout
+    if (st['num_processes'], st['batch_size']) != (R, B):
         done = st.get('samples_in_epoch', st['batch_in_epoch']*st['num_processes']*st['batch_size'])
         b, rest = divmod(done, R*B)
         if rest:
@@ -1118,15 +1172,6 @@ def parse_train_args(argv:list[str]|None=None, prog:str='python -m dvd360.traini
     cfg = TrainConfig.from_yaml(a.config) if a.config else TrainConfig()
     return (cfg.override(*a.overrides) if a.overrides else cfg), a.resume
 
-def train_cli(config:str|None=None,           # YAML config path
-              resume:str|None=None,           # checkpoint folder or 'latest'
-              overrides:list[str]|None=None,  # 'key=value' strings
-              overwrite:bool=False,           # start again in a folder that holds a run
-             )->dict:
-    "`train` from a YAML file, a resume target and `key=value` overrides."
-    cfg = TrainConfig.from_yaml(config) if config else TrainConfig()
-    return train(cfg.override(*overrides) if overrides else cfg, resume=resume, overwrite=overwrite)
-
 def main(argv:list[str]|None=None, prog:str='python -m dvd360.training'):
     "Entry point of `python -m dvd360.training` / `accelerate launch -m dvd360.training` (and `dvd360 train`)."
     a = train_parser(prog).parse_args(argv)
@@ -1139,7 +1184,8 @@ def main(argv:list[str]|None=None, prog:str='python -m dvd360.training'):
                                      'motion_module_path': None if cfg.tiny else cfg.motion_module_path}, offline=True)
         return train(cfg, resume=a.resume, overwrite=a.overwrite)
     except NonFiniteLossError as e: raise SystemExit(f"{prog} stopped: {e}")
-    except KeyboardInterrupt:                          # Ctrl-C: one line and the shell's code; checkpoints are written atomically
+    # Ctrl-C: one line and the shell's code; checkpoints are written atomically
+    except KeyboardInterrupt:
         if os.environ.get('DVD360_DEBUG'): raise
         print(f"{prog}: interrupted (Ctrl-C); resume from the last checkpoint with --resume latest", file=sys.stderr)
         raise SystemExit(130) from None

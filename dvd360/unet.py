@@ -70,7 +70,8 @@ def _circular_conv_forward(self:nn.Conv2d, input:Tensor, weight:Tensor, bias:Ten
     "`nn.Conv2d._conv_forward` with the width padded circularly and the height with zeros."
     left, right, top, bottom = self._reversed_padding_repeated_twice
     x = F.pad(input, (left, right, 0, 0), mode='circular')
-    if top == bottom: return F.conv2d(x, weight, bias, self.stride, (top, 0), self.dilation, self.groups)  # conv2d zero-pads height: one copy less
+    # conv2d zero-pads height: one copy less
+    if top == bottom: return F.conv2d(x, weight, bias, self.stride, (top, 0), self.dilation, self.groups)
     return F.conv2d(F.pad(x, (0, 0, top, bottom)), weight, bias, self.stride, 0, self.dilation, self.groups)
 
 def _is_circular(conv:nn.Module)->bool:

@@ -4,11 +4,15 @@
 
 # %% ../nbs/00_utils.ipynb #d5752c3a
 from __future__ import annotations
+import csv, os, re
 from pathlib import Path
+from typing import Sequence
 
 # %% auto #0
-__all__ = ['file_in_the_way', 'output_folder_problem', 'human_bytes', 'space_problem', 'WeightsFileError', 'read_tensors',
-           'check_tensor_file']
+__all__ = ['VIDEO_EXTENSIONS', 'file_in_the_way', 'output_folder_problem', 'human_bytes', 'space_problem', 'available_memory',
+           'largest_fit', 'WeightsFileError', 'read_tensors', 'check_tensor_file', 'last_line',
+           'ModelNotAvailableError', 'is_hub_id', 'load_pretrained', 'default_device', 'in_hub_cache', 'runnable',
+           'write_csv_atomic', 'list_videos']
 
 # %% ../nbs/00_utils.ipynb #66005b7f
 def file_in_the_way(folder:str|Path)->Path|None:
@@ -38,6 +42,34 @@ def space_problem(path:str|Path, nbytes:int)->str|None:
     p = Path(path).expanduser().absolute()
     free = shutil.disk_usage(next(a for a in (p, *p.parents) if a.exists())).free
     return f"{human_bytes(free)} free on its disk, about {human_bytes(nbytes)} needed" if free < nbytes else None
+
+# %% ../nbs/00_utils.ipynb #f289e124
+def available_memory(device)->int|None:
+    ("Bytes that can still be allocated on `device` (CUDA: free memory; CPU: the OS's available memory); None where "
+     "unknown.")
+    import torch
+    dev = torch.device(device)
+    if dev.type == 'cuda': return torch.cuda.mem_get_info(dev)[0]
+    if dev.type != 'cpu': return None
+    try:
+        import psutil
+        return psutil.virtual_memory().available
+    except ImportError:
+        meminfo = Path('/proc/meminfo')
+        if not meminfo.is_file(): return None
+        info = dict(l.split(':', 1) for l in meminfo.read_text().splitlines() if ':' in l)
+        return int(info['MemAvailable'].split()[0])*1024 if 'MemAvailable' in info else None
+
+def largest_fit(estimate,              # (height, width) → bytes
+                height:int, width:int, # the size that does not fit
+                avail:int,             # bytes available
+                multiple:int=8,        # sizes must be multiples of this
+               )->tuple[int, int]|None:
+    "The largest size below `height`×`width` (same aspect, multiples of `multiple`) whose estimate fits in `avail`."
+    for h in range(height//multiple*multiple, 0, -multiple):
+        w = max(multiple, round(h*width/height/multiple)*multiple)
+        if estimate(h, w) <= avail: return h, w
+    return None
 
 # %% ../nbs/00_utils.ipynb #ed95a433
 class WeightsFileError(ValueError):
@@ -73,3 +105,106 @@ def check_tensor_file(path:str|Path)->Path:
             with zipfile.ZipFile(p): pass                 # torch's format: a zip (its directory is at the end)
     except Exception as e: raise _unreadable(p, e) from None
     return p
+
+# %% ../nbs/00_utils.ipynb #0244f94c
+def last_line(e:BaseException)->str:
+    "The last line of an exception's message (the part that says what went wrong), or its repr if it has none."
+    s = str(e).strip()
+    return s.splitlines()[-1] if s else repr(e)
+
+# %% ../nbs/00_utils.ipynb #e84c02b8
+class ModelNotAvailableError(OSError):
+    "Pretrained weights that cannot be loaded: says which model was wanted and how to provide it."
+
+_HUB_ID = re.compile(r'^[\w.-]+(/[\w.-]+)?$')
+
+def is_hub_id(name)->bool:
+    "Whether `name` has the form of a 🤗 Hub id (`org/name`), not of a local path (`./x`, `/x`, `~/x`)."
+    return bool(_HUB_ID.match(str(name))) and not str(name).startswith(('.', '/', '~'))
+
+def load_pretrained(cls,                      # a 🤗 class with `from_pretrained` (model, processor, tokenizer)
+                    name:str|Path,            # hub id (`org/name`) or local folder
+                    what:str='model',         # what it is, for error messages
+                    local_files_only:bool|None=None, # True: never touch the network (None: 🤗 default / HF_HUB_OFFLINE)
+                    **kwargs):
+    ("`cls.from_pretrained(name)` with one clear `ModelNotAvailableError` for offline hubs, missing folders and "
+     "folders without weights.")
+    p = Path(name).expanduser()
+    if local_files_only is not None: kwargs['local_files_only'] = local_files_only
+    if p.is_dir():
+        try: return cls.from_pretrained(str(p), **kwargs)
+        except (OSError, ValueError) as e:
+            raise ModelNotAvailableError(f"cannot load the {what} from folder {p}: {last_line(e)} — expected a "
+                                         f"folder written by "
+                                         f"`save_pretrained` (config.json, weights, tokenizer/processor files), e.g. "
+                                         f"from `hf download ID --local-dir {p}`") from None
+    if not is_hub_id(name):
+        raise ModelNotAvailableError(f"{what} folder not found: {p} (pass a hub id such as 'org/name' or an existing "
+                                     f"folder)")
+    try: return cls.from_pretrained(str(name), **kwargs)
+    except (OSError, ValueError) as e:
+        raise ModelNotAvailableError(
+            f"cannot load the {what} {name!r} from the Hugging Face Hub or its local cache ({last_line(e)}). "
+            f"On a machine with internet run `hf download {name} --local-dir DIR` (older hubs: `huggingface-cli "
+            f"download`), "
+            f"copy DIR here and pass the folder instead of {name!r}; set HF_HUB_OFFLINE=1 to use only the local cache "
+            f"without waiting for the network.") from None
+
+def default_device():
+    "CUDA if available, else the CPU (a `torch.device`)."
+    import torch
+    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
+# %% ../nbs/00_utils.ipynb #cbeb7305
+def in_hub_cache(repo_id:str)->bool:
+    "Whether a 🤗 Hub repository is in the local cache (checked without the network; nothing is downloaded)."
+    from huggingface_hub import snapshot_download
+    try: snapshot_download(repo_id, local_files_only=True); return True
+    except Exception: return False
+
+def runnable(files=(),            # local files or folders the cell reads
+             hub=(),              # 🤗 Hub ids that must already be in the local cache
+             modules=(),          # importable Python modules (optional dependencies)
+             cuda:bool=False,     # needs a CUDA GPU
+             servers=(),          # 'host:port' addresses that must accept a connection (e.g. an LLM server)
+             quiet:bool=False)->bool:
+    ("Whether a notebook cell that needs weights, data, a GPU or a server can run here; prints one `skipped: needs "
+     "…` line when not.")
+    import importlib.util, socket
+    missing = [f"{f} (no such file)" for f in files if not Path(f).expanduser().exists()]
+    missing += [f"{m} (not installed)" for m in modules if importlib.util.find_spec(m) is None]
+    missing += [f"{h} (not in the Hugging Face cache)" for h in hub if not in_hub_cache(h)]
+    if cuda:
+        import torch
+        if not torch.cuda.is_available(): missing.append('a CUDA GPU')
+    for s in servers:
+        host, _, port = s.rpartition(':')
+        try: socket.create_connection((host, int(port)), timeout=0.5).close()
+        except OSError: missing.append(f"a server at {s}")
+    if missing and not quiet: print(f"skipped: needs {'; '.join(missing)}")
+    return not missing
+
+# %% ../nbs/00_utils.ipynb #353ffb24
+VIDEO_EXTENSIONS = ('.mp4', '.mov', '.mkv', '.webm', '.avi', '.m4v')
+
+def write_csv_atomic(path:str|Path, rows:list[dict], fieldnames:Sequence[str]):
+    ("Write `rows` to `path` through a temporary file in the same folder and `os.replace`: readers see the old or "
+     "the new CSV, never half of one.")
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, 'w', newline='', encoding='utf-8') as f:
+        w = csv.DictWriter(f, fieldnames=list(fieldnames), extrasaction='ignore')
+        w.writeheader(); w.writerows(rows)
+        f.flush(); os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+def list_videos(video_dir:str|Path, extensions:Sequence[str]=VIDEO_EXTENSIONS)->dict[str, Path]:
+    "Videos of a folder by id (file name without extension), sorted; two files with one id are an error."
+    d = Path(video_dir)
+    if not d.is_dir(): raise FileNotFoundError(f"video folder not found: {d}")
+    out = {}
+    for p in sorted(d.iterdir()):
+        if p.is_file() and p.suffix.lower() in extensions and not p.name.startswith('.'):
+            if p.stem in out: raise ValueError(f"two videos with the id {p.stem!r}: {out[p.stem].name} and {p.name}")
+            out[p.stem] = p
+    return out

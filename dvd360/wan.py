@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_wan.ipynb #0f7ded1f
 from __future__ import annotations
-import math, types
+import json, math, types
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
@@ -20,9 +20,10 @@ from .unet import CircularPadding
 from .pipeline import rotate_scheduler_state, load_or_explain, fuse_lora
 
 # %% auto #0
-__all__ = ['WAN_MODEL', 'WAN_SIZE', 'TINY_WORDS', 'WAN_FORM', 'word_tokenizer', 'tiny_wan_components', 'check_wan_size',
-           'wan_circular_padding', 'latitude_noise', 'Panorama360WanPipeline', 'load_wan_pipeline', 'WanLoRA',
-           'wan_components', 'wan_lora_module', 'wan_prompt_embeds', 'wan_latents', 'flow_sigmas', 'wan_lora_loss']
+__all__ = ['WAN_MODEL', 'WAN_SIZE', 'TINY_WORDS', 'WAN_FORM', 'WAN_DIMS', 'word_tokenizer', 'tiny_wan_components',
+           'check_wan_size', 'wan_circular_padding', 'latitude_noise', 'Panorama360WanPipeline', 'load_wan_pipeline',
+           'wan_dims', 'wan_dims_of', 'wan_memory', 'wan_training_memory', 'WanLoRA', 'wan_components',
+           'wan_lora_module', 'wan_prompt_embeds', 'wan_latents', 'flow_sigmas', 'wan_lora_loss']
 
 # %% ../nbs/14_wan.ipynb #ad2e219d
 WAN_MODEL = 'Wan-AI/Wan2.1-T2V-1.3B-Diffusers'   # the default base: Wan 2.1 text-to-video, 1.3B parameters
@@ -185,7 +186,7 @@ def load_wan_pipeline(model:str|Path=WAN_MODEL,         # hub id or diffusers fo
                       torch_dtype:torch.dtype|None=None, # e.g. torch.bfloat16 (the VAE stays float32)
                       local_files_only:bool=False)->Panorama360WanPipeline:
     "A `Panorama360WanPipeline` from a hub id or folder, optionally with a LoRA fused in; clear errors when missing."
-    from dvd360.textfusion import is_hub_id
+    from dvd360.utils import is_hub_id
     if not Path(model).expanduser().is_dir() and not is_hub_id(str(model)):
         raise FileNotFoundError(f"no Wan model at {str(model)!r}: expected {WAN_FORM}")
     dkw = dict(torch_dtype=torch_dtype) if torch_dtype is not None else {}
@@ -193,6 +194,72 @@ def load_wan_pipeline(model:str|Path=WAN_MODEL,         # hub id or diffusers fo
         str(model), local_files_only=local_files_only, **dkw), WAN_FORM)
     pipe.vae.to(torch.float32)
     return pipe if lora is None else fuse_lora(pipe, lora, lora_scale, local_files_only)
+
+# %% ../nbs/14_wan.ipynb #ad0a0775
+WAN_DIMS = dict(dim=1536, ffn_dim=8960, num_layers=30, patch=2, vae_base_dim=96, vae_params=127e6,
+                t5_params=5.68e9)    # Wan2.1-T2V-1.3B (transformer 1.42 B, VAE 127 M, UMT5-XXL 5.68 B parameters)
+
+def _t5_params(c:dict)->float:
+    "Parameters of a T5 encoder from its config: attention and (gated) FFN per layer, plus the embedding."
+    ffn = 3 if 'gated' in c.get('feed_forward_proj', '') else 2
+    return c['num_layers']*(4*c['d_model']*c['num_heads']*c['d_kv'] + ffn*c['d_model']*c['d_ff']) + c['vocab_size']*c['d_model']
+
+def _dims(tr:dict, vae:dict, t5:dict|None, vae_params:float)->dict:
+    return dict(dim=tr['num_attention_heads']*tr['attention_head_dim'], ffn_dim=tr['ffn_dim'], num_layers=tr['num_layers'],
+                patch=tr['patch_size'][2], vae_base_dim=vae.get('base_dim', 96), vae_params=vae_params,
+                t5_params=_t5_params(t5) if t5 else WAN_DIMS['t5_params'])
+
+def wan_dims(model:str|Path|None=None)->dict:
+    "The sizes `wan_memory` needs, from a local model folder's configs; Wan2.1-T2V-1.3B's (`WAN_DIMS`) for a hub id."
+    p = Path(model) if model is not None else None
+    if p is None or not (p/'transformer'/'config.json').is_file(): return dict(WAN_DIMS)
+    read = lambda sub: json.loads((p/sub/'config.json').read_text()) if (p/sub/'config.json').is_file() else None
+    return _dims(read('transformer'), read('vae') or {}, read('text_encoder'), _n_tensors(p/'vae'))
+
+def _n_tensors(folder:Path)->int:
+    "Values in a folder's safetensors files, from their headers (nothing is loaded)."
+    from safetensors import safe_open
+    n = 0
+    for f in sorted(folder.glob('*.safetensors')):
+        with safe_open(f, 'pt') as s: n += sum(math.prod(s.get_slice(k).get_shape()) for k in s.keys())
+    return n
+
+def wan_dims_of(components:dict)->dict:
+    "`wan_dims` of built components (e.g. `tiny_wan_components()`)."
+    vae = components['vae']
+    return _dims(dict(components['transformer'].config), dict(vae.config), components['text_encoder'].config.to_dict(),
+                 sum(p.numel() for p in vae.parameters()))
+
+def _wan_tokens(frames:int, height:int, width:int, patch:int)->int:
+    return ((frames - 1)//4 + 1)*(height//(8*patch))*(width//(8*patch))
+
+def wan_memory(frames:int, height:int, width:int,
+               guidance:bool=True,    # classifier-free guidance doubles the transformer's batch
+               bytes_per:int=2,       # the transformer's and UMT5's: 2 for bf16/fp16, 4 for float32 (the VAE stays fp32)
+               offload:bool=False,    # model CPU offload: one model on the device at a time
+               dims:dict|None=None,   # `wan_dims` (default Wan2.1-T2V-1.3B's)
+              )->tuple[int, str]:     # (bytes, which stage)
+    "A lower bound on Wan sampling's peak memory: weights on the device, plus the transformer's or the VAE's activations."
+    d = dims or WAN_DIMS
+    D, F, L = d['dim'], d['ffn_dim'], d['num_layers']
+    tw = L*(8*D*D + 2*D*F)*bytes_per                                    # self- and cross-attention, FFN
+    vw, t5 = d['vae_params']*4, d['t5_params']*bytes_per
+    act_step = _wan_tokens(frames, height, width, d['patch'])*(2 if guidance else 1)*(F + 3*D)*bytes_per
+    act_decode = 4*height*width*d['vae_base_dim']*4*3 + frames*3*height*width*4   # last stage at full size; the video
+    if offload: step, decode = tw + act_step, vw + act_decode
+    else: step, decode = tw + vw + t5 + act_step, tw + vw + t5 + act_decode
+    return max((int(step), 'transformer'), (int(decode), 'VAE decoder'))
+
+def wan_training_memory(config)->tuple[int, str]:
+    ("A lower bound on a Wan LoRA training step's peak: the frozen transformer and the VAE, plus each layer's "
+     "stored input (with gradient checkpointing) or its FFN and attention activations (without).")
+    d = wan_dims_of(tiny_wan_components(config.seed)) if config.tiny else wan_dims(config.wan_model)
+    bp = 2 if config.mixed_precision in ('bf16', 'fp16') else 4
+    D, F, L = d['dim'], d['ffn_dim'], d['num_layers']
+    tokens = config.batch_size*_wan_tokens(config.num_frames, config.height, config.width, d['patch'])
+    act = tokens*L*(D if config.gradient_checkpointing else F + 3*D)*bp
+    return int(L*(8*D*D + 2*D*F)*bp + d['vae_params']*4 + act), 'transformer'
+
 
 # %% ../nbs/14_wan.ipynb #9678471b
 from .training import TASKS, weighted_mse
@@ -287,4 +354,5 @@ def wan_lora_loss(config, models:dict, model:nn.Module, batch:dict, generator:to
 
 TASKS['wan-lora'] = dict(need={'tokenizer', 'text_encoder', 'vae', 'transformer'}, trains=('transformer',),
                          validates=False, sources=lambda c: {'wan_model': c.wan_model},
-                         components=wan_components, module=wan_lora_module, loss=wan_lora_loss)
+                         components=wan_components, module=wan_lora_module, loss=wan_lora_loss,
+                         memory=wan_training_memory)

@@ -28,7 +28,8 @@ COLOURS = dict(red=(0.86, 0.16, 0.12), orange=(0.95, 0.55, 0.1), yellow=(0.95, 0
 SKY_WORDS = dict(clear='a clear blue sky', cloudy='a cloudy sky', overcast='a grey overcast sky', sunset='a sunset sky')
 GROUND_WORDS = dict(meadow='a meadow', grass='green grass', sand='desert sand', snow='snow', stone='grey stone')
 PANS = (-12., -8., -4., 0., 4., 8., 12.)      # camera yaw speeds, degrees per frame (positive: turning right)
-NEAR, FAR = 3., 5.5                           # objects stand this many metres from the camera (big enough to see at 64×128)
+# objects stand this many metres from the camera (big enough to see at 64×128)
+NEAR, FAR = 3., 5.5
 
 @dataclass
 class WorldClip:
@@ -74,7 +75,8 @@ def world_scene(clip:WorldClip)->Scene:
     "The `Scene` of a clip: objects placed by the seed, coloured by the clip's colour names, balls rolling."
     s = Scene(seed=clip.seed, n_spheres=clip.n_balls, n_pillars=clip.n_pillars, sky=clip.sky, ground=clip.ground)
     rng = random.Random(clip.seed + 1)
-    near = lambda x, z: (NEAR + (math.hypot(x, z) - 3.)*(FAR - NEAR)/5.)/math.hypot(x, z)   # `Scene` places them 3–8 m away
+    # `Scene` places them 3–8 m away
+    near = lambda x, z: (NEAR + (math.hypot(x, z) - 3.)*(FAR - NEAR)/5.)/math.hypot(x, z)
     s.spheres = [(x*near(x, z), y, z*near(x, z), r, *_shades(clip.ball, rng)) for x, y, z, r, *_ in s.spheres]
     s.pillars = [(x*near(x, z), z*near(x, z), max(r, 0.5), h, *_shades(clip.pillar, rng)) for x, z, r, h,
                  *_ in s.pillars]
@@ -202,7 +204,7 @@ def make_world_dataset(root:str|Path,            # dataset folder (created; resu
         # one frame more than a clip: `Web360Dataset` keeps a frame of margin for ffmpeg's frame-count estimate
         write_mp4(render_clip(clip, kind, cfg['size'], cfg['num_frames'] + 1), dst, fps=cfg['fps'],
                   spherical=kind == 'erp')
-    from dvd360.textfusion import write_csv_atomic
+    from dvd360.utils import write_csv_atomic
     rows = lambda kinds: [dict(videoid=v, name=caption(c)) for v, k, c in jobs if k in kinds]
     for kind in ('perspective', 'erp'): write_csv_atomic(root/f'{kind}.csv', rows((kind,)), ['videoid', 'name'])
     write_csv_atomic(root/'all.csv', rows(('perspective', 'erp')), ['videoid', 'name'])
@@ -330,7 +332,8 @@ def train_world(out:str|Path='runs/world',      # run folder (data, latents, one
     if vae_from is not None and not (out/'vae'/'done.json').is_file(): _reuse_vae(out, Path(vae_from))
     cfg = json.loads((out/'model'/'world.json').read_text()); H, W = cfg['size']; f = cfg['num_frames']
     for stage in stages:
-        if stage != 'vae' and not (out/'latents'/'done').is_file():          # latents of every clip, once, with the trained VAE
+        # latents of every clip, once, with the trained VAE
+        if stage != 'vae' and not (out/'latents'/'done').is_file():
             from diffusers import AutoencoderKL
             vae = AutoencoderKL.from_pretrained(out/'model'/'vae').eval()
             ds = Web360Dataset(out/'data', csv_path=out/'data'/'all.csv', num_frames=f, stride=1, size=(H, W),
@@ -342,7 +345,8 @@ def train_world(out:str|Path='runs/world',      # run folder (data, latents, one
             cache_latents(ds, vae, out/'latents')
             (out/'latents'/'done').write_text('ok\n')
         if stage.startswith('adapter') and not (out/'data'/'flows'/'done').is_file():
-            res = flow_videos(out/'data'/'videos', out/'data'/'flows', pattern='*_erp_*.mp4')   # motion conditions, as `dvd360 flow` makes them
+            # motion conditions, as `dvd360 flow` makes them
+            res = flow_videos(out/'data'/'videos', out/'data'/'flows', pattern='*_erp_*.mp4')
             if res['failed']: raise RuntimeError(f"flow failed for {len(res['failed'])} clips: {res['failed']}")
             (out/'data'/'flows'/'done').write_text('ok\n')
         summary[stage] = run_stage(out, stage, progress=progress, **overrides)
@@ -403,7 +407,8 @@ def load_world_pipeline(path:str|Path|None=None,   # model folder (default: the 
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
-WORLD_SAMPLING = dict(num_inference_steps=25, guidance_scale=4.0)   # the sampler settings of the figures and the evaluation
+# the sampler settings of the figures and the evaluation
+WORLD_SAMPLING = dict(num_inference_steps=25, guidance_scale=4.0)
 
 # %% ../nbs/12_world.ipynb #96eeb518
 def package_world(run:str|Path='runs/world',        # a finished `train_world` run
@@ -629,7 +634,8 @@ def evaluate_world(model:str|Path|None=None,          # world model folder (defa
         for k, vals in m.items(): row[k] = bootstrap_ci(vals)
         row['frechet_distance'] = fd_ci(vids)
         rows.append(row)
-    if old and out_dir is not None and (Path(out_dir)/'samples.pt').is_file():        # keep the stored frames of reused rows
+    # keep the stored frames of reused rows
+    if old and out_dir is not None and (Path(out_dir)/'samples.pt').is_file():
         prev = torch.load(Path(out_dir)/'samples.pt')
         sets = {k: sets[k] if k in sets else prev[k][:, None].float()/255 for k in per_video if k in sets or k in prev}
     res = dict(rows=rows, per_video=per_video, markdown=table_markdown(rows),
@@ -637,13 +643,15 @@ def evaluate_world(model:str|Path|None=None,          # world model folder (defa
     if out_dir is not None:
         out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir/'table.md').write_text(res['markdown'])
-        (out_dir/'eval.json').write_text(json.dumps(dict(n=n, sampling=sampling or {}, rows=rows)))   # exact values, for `reuse`
+        # exact values, for `reuse`
+        (out_dir/'eval.json').write_text(json.dumps(dict(n=n, sampling=sampling or {}, rows=rows)))
         (out_dir/'per_video.json').write_text(json.dumps(per_video))
         with open(out_dir/'table.csv', 'w', newline='') as fh:
             wr = csv.writer(fh); ks = [k for k in rows[0] if k not in ('variant', 'n')]
             wr.writerow(['variant', 'n'] + [f"{k}_{s}" for k in ks for s in ('mean', 'lo', 'hi')])
             for r in rows: wr.writerow([r['variant'], r['n']] + [f"{x:.6g}" for k in ks for x in r[k]])
-        torch.save({k: (v[:4, 0]*255).round().to(torch.uint8) for k, v in sets.items()}, out_dir/'samples.pt')   # frame 0 of 4 videos
+        # frame 0 of 4 videos
+        torch.save({k: (v[:4, 0]*255).round().to(torch.uint8) for k, v in sets.items()}, out_dir/'samples.pt')
     return res
 
 def _measured(out_dir, n:int, sampling)->dict:
@@ -683,7 +691,8 @@ def flow_use(model:str|Path|None=None,              # world model folder (defaul
     from dvd360.flow import flow_to_rgb, rgb_to_flow
     pipe = load_world_pipeline(model, adapter=adapter)
     clips, g = test_clips(test_root, n), torch.Generator().manual_seed(seed)
-    x = torch.stack([c['frames'] for c in clips])*2 - 1                   # posterior means: no VAE sampling noise in the targets
+    # posterior means: no VAE sampling noise in the targets
+    x = torch.stack([c['frames'] for c in clips])*2 - 1
     lat = rearrange(pipe.vae.encode(x.flatten(0, 1).to(pipe.vae.dtype)).latent_dist.mode()*pipe.vae.config.scaling_factor,
                     '(b f) c h w -> b c f h w', b=len(clips)).float()
     f = lat.shape[2]
@@ -716,7 +725,8 @@ def motion_budget(model:str|Path|None=None,             # world model folder (de
     post = pipe.vae.encode(x.flatten(0, 1).to(pipe.vae.dtype)).latent_dist
     s = pipe.vae.config.scaling_factor
     lat = (post.mean*s).float().unflatten(0, (b, f))           # (b, f, c, h, w): the clean latents
-    static = lat.mean(1, keepdim=True)                          # the best guess without motion: each latent pixel's mean over time
+    # the best guess without motion: each latent pixel's mean over time
+    static = lat.mean(1, keepdim=True)
     return dict(latent_var=float(lat.var()), posterior_noise=float(((post.std*s).float()**2).mean()),
                 motion=float(((lat - static)**2).mean()), reversed=float(((lat - lat.flip(1))**2).mean()),
                 frame_to_frame=float(((lat[:, 1:] - lat[:, :-1])**2).mean()))
@@ -756,7 +766,8 @@ def evaluate_run(run:str|Path,                 # a `train_world` run folder (its
     test = make_test_set(run/'test', seeds, progress)
     out = Path(out or run/'eval'); mp = Path(model or run/'model')
     res = evaluate_world(mp, test, n=seeds, out_dir=out, reuse=reuse, sampling=sampling, progress=progress)
-    fu = {}                                    # does each trained adapter read its flow? (x₀ error with true vs opposite flow)
+    # does each trained adapter read its flow? (x₀ error with true vs opposite flow)
+    fu = {}
     for v in VARIANTS.values():
         a = v['adapter']
         if a is not None and a not in fu and (mp/a/'config.json').is_file():
@@ -791,7 +802,8 @@ def motion_readout(vae,                        # the world VAE (latents scaled b
     g, out = torch.Generator().manual_seed(seed), {}
     for t in timesteps:
         noisy = scheduler.add_noise(lat, torch.randn(lat.shape, generator=g), torch.full((b,), t))
-        corr = lambda s: (noisy[:, 1:]*noisy[:, :-1].roll(s, -1)).sum((1, 2, 3, 4))   # frame k+1 against frame k moved s columns
+        # frame k+1 against frame k moved s columns
+        corr = lambda s: (noisy[:, 1:]*noisy[:, :-1].roll(s, -1)).sum((1, 2, 3, 4))
         score = sum(corr(s) - corr(-s) for s in range(1, shifts + 1))
         out[t] = float((torch.sign(score) == truth).float().mean())
     return out
