@@ -31,8 +31,9 @@ __all__ = ['WEIGHT_SUFFIXES', 'CHECKPOINT_MODES', 'TASKS', 'TASK_MODULES', 'RESU
            'temporal_difference_loss', 'sample_timesteps', 'snr_weights', 'weighted_mse', 'BaseDenoiser', 'VAETrainer',
            'base_loss', 'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints', 'resolve_checkpoint',
            'validation_inputs', 'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights', 'make_accelerator',
-           'RunLock', 'set_gradient_checkpointing', 'train', 'task_spec', 'run_disk_bytes', 'training_memory',
-           'check_training_memory', 'trainable', 'check_resume_config', 'train_parser', 'parse_train_args', 'main']
+           'RunLock', 'set_gradient_checkpointing', 'train', 'task_spec', 'run_disk_bytes', 'run_device',
+           'training_memory', 'check_training_memory', 'trainable', 'check_resume_config', 'train_parser',
+           'parse_train_args', 'main']
 
 # %% ../nbs/10_training.ipynb #e40e28c8
 def latitude_aware_loss(pred:Tensor,               # model output, latents (b, c, f, h, w) (any leading dims)
@@ -827,9 +828,8 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
     if why is not None: raise ValueError(f"output_dir {config.output_dir}: {why}; choose another output_dir")
     # data first: a wrong data_root fails before anything else
     ds = dataset if dataset is not None else build_dataset(config)
-    from accelerate import PartialState
     # a step that cannot fit: refused before a clip or model loads
-    check_training_memory(config, PartialState().device)
+    check_training_memory(config, run_device())
     # one clip now: videos that cannot give a clip fail before any model loads
     ds[0]
     acc = make_accelerator(config)
@@ -966,6 +966,13 @@ def _check_run_space(out:Path, module:nn.Module, config:TrainConfig):
     if why is not None:
         raise OSError(f"output_dir {out}: {why} for the run's checkpoints; free some space, lower keep_checkpoints / "
                       f"keep_states, or choose another output_dir")
+
+def run_device()->torch.device:
+    ("The device this process will train on, as accelerate will choose it, found without initialising accelerate "
+     "(that would fix its distributed state too early).")
+    cpu = os.environ.get('ACCELERATE_USE_CPU', '').lower() in ('1', 'true', 'yes')
+    if torch.cuda.is_available() and not cpu: return torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
+    return torch.device('cpu')
 
 def _model_widths(config)->tuple[int, int, int]:
     ("The U-Net's first block width, the VAE's outer block width and its downscale: from a local model folder's "
