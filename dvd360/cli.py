@@ -7,7 +7,8 @@ from __future__ import annotations
 import json, math, os, sys, time
 from pathlib import Path
 from fastcore.script import anno_parser, store_true
-from .utils import file_in_the_way, output_folder_problem, space_problem, human_bytes, available_memory, largest_fit
+from .utils import (file_in_the_way, output_folder_problem, space_problem, human_bytes, available_memory,
+                          largest_fit, SD15_MODEL, ANIMATEDIFF_MOTION)
 
 # %% auto #0
 __all__ = ['COMMANDS', 'DEFAULT_MODEL', 'DEFAULT_MOTION', 'command', 'usage', 'parser', 'main', 'check_number', 'check_output',
@@ -91,7 +92,7 @@ def check_output(cmd:str, path, flag:str='out')->Path:
         raise SystemExit(f"dvd360 {cmd}: cannot write --{flag} {p}: {why}; choose another --{flag}") from None
     return p
 
-DEFAULT_MODEL, DEFAULT_MOTION = 'stable-diffusion-v1-5/stable-diffusion-v1-5', 'guoyww/animatediff-motion-adapter-v1-5-2'
+DEFAULT_MODEL, DEFAULT_MOTION = SD15_MODEL, ANIMATEDIFF_MOTION
 
 def _models_for(adapter:str|None, model:str|None, motion:str|None, motion_config:dict|None=None,
                 single_file:str|None=None)->tuple[str, str, dict|None, str|None]:
@@ -528,12 +529,18 @@ def world_train(argv:list):
     p = argparse.ArgumentParser(prog='dvd360 world-train', description="Grow the small world model (12_world): data, VAE, base, 360-Adapter.")
     p.add_argument('out', help="run folder (data, latents, one folder per stage, model/); rerun to resume")
     p.add_argument('--stages', default='vae,base,adapter', help="comma-separated stages: vae, base, adapter, adapter-no-latitude, adapter-no-temporal")
-    p.add_argument('--n-perspective', type=int, default=800, help="pinhole training clips (base)")
-    p.add_argument('--n-erp', type=int, default=480, help="panorama training clips (adapter)")
+    p.add_argument('--n-perspective', type=int, default=None, help="pinhole training clips (base; default 800)")
+    p.add_argument('--n-erp', type=int, default=None, help="panorama training clips (adapter; default 480)")
     p.add_argument('--vae-from', default=None, help="start from this trained world VAE folder (skips the vae stage)")
+    p.add_argument('--quick', action='store_true',
+                   help="the quick recipe (world.QUICK): the shipped VAE, fewer clips and steps, ≈ 40 min on 2 cores")
     p.add_argument('overrides', nargs='*', metavar='key=value',
                    help="TrainConfig overrides for every stage, e.g. max_steps=2")
     a = p.parse_args(argv)
+    from dvd360.world import QUICK, world_model_path
+    a.n_perspective = a.n_perspective or (QUICK['n_perspective'] if a.quick else 800)
+    a.n_erp = a.n_erp or (QUICK['n_erp'] if a.quick else 480)
+    if a.quick and a.vae_from is None: a.vae_from = str(world_model_path()/'vae')
     for flag in ('n_perspective', 'n_erp'): check_number('world-train', flag, getattr(a, flag), minimum=1)
     check_output_dir('world-train', a.out, 'OUT')
     # measured on the v2 run: clips and cached latents ≈ 85 KB per clip; models, logs and checkpoints ≈ 400 MiB
@@ -547,7 +554,8 @@ def world_train(argv:list):
     for it in a.overrides:
         if '=' not in it: raise SystemExit(f"dvd360 world-train: expected key=value, got {it!r}")
         k, v = it.split('=', 1); kw[k.strip()] = yaml.safe_load(v)
-    r = train_world(a.out, stages, a.n_perspective, a.n_erp, vae_from=a.vae_from, **kw)
+    r = train_world(a.out, stages, a.n_perspective, a.n_erp, vae_from=a.vae_from,
+                    stage_steps=QUICK['stage_steps'] if a.quick else None, **kw)
     print(f"{a.out}: stages {', '.join(stages)} done in {r['minutes']} min; model in {Path(a.out)/'model'}")
     return r
 world_train.passthrough = True

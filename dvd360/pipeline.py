@@ -21,7 +21,7 @@ from diffusers.pipelines.animatediff.pipeline_output import AnimateDiffPipelineO
 from diffusers.video_processor import VideoProcessor
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 from .geometry import check_erp, roll_longitude
-from .utils import read_tensors, check_tensor_file
+from .utils import read_tensors, check_tensor_file, SD15_MODEL, ANIMATEDIFF_MOTION
 from .adapter import Adapter360, adapter_input_spec, condition_for_adapter
 from .unet import CircularPadding, adapter_features
 import dvd360
@@ -583,7 +583,7 @@ def load_motion_adapter(src,                          # MotionAdapter, diffusers
                            "or an original motion module file such as mm_sd_v14.ckpt").eval()
 
 # %% ../nbs/09_pipeline.ipynb #c48d654e
-def load_sd15_parts(base:str='stable-diffusion-v1-5/stable-diffusion-v1-5', # SD 1.5 in diffusers format: hub id or folder
+def load_sd15_parts(base:str=SD15_MODEL, # SD 1.5 in diffusers format: hub id or folder
                     single_file:str|None=None,       # personalised SD 1.5 checkpoint (.safetensors/.ckpt, original layout) replacing base's U-Net and VAE
                     single_file_text_encoder:bool=False, # also take its text encoder (the authors keep the base's)
                     torch_dtype:torch.dtype|None=None,
@@ -644,8 +644,8 @@ def fuse_lora(pipe,                      # any diffusers pipeline with LoRA load
 
 @patch(cls_method=True)
 def from_pretrained_360(cls:Panorama360Pipeline,
-        base:str='stable-diffusion-v1-5/stable-diffusion-v1-5', # SD 1.5 in diffusers format: hub id or folder (tokenizer/, text_encoder/, vae/, unet/)
-        motion_adapter:str='guoyww/animatediff-motion-adapter-v1-5-2', # AnimateDiff motion module: hub id, folder, or original .ckpt/.safetensors (mm_sd_v15_v2.ckpt…)
+        base:str=SD15_MODEL, # SD 1.5 in diffusers format: hub id or folder (tokenizer/, text_encoder/, vae/, unet/)
+        motion_adapter:str=ANIMATEDIFF_MOTION, # AnimateDiff motion module: hub id, folder, or original .ckpt/.safetensors (mm_sd_v15_v2.ckpt…)
         adapter=None,                    # 360-Adapter: folder, reference checkpoint file, state dict, hub id, `Adapter360` or None
         single_file:str|None=None,       # personalised SD 1.5 checkpoint (.safetensors/.ckpt, original layout) replacing base's U-Net and VAE
         single_file_text_encoder:bool=False, # also take its text encoder (the authors keep the base's: the adapter was trained with it)

@@ -18,7 +18,7 @@ from torch import Tensor
 from torch.utils.data import Sampler, DataLoader
 from einops import rearrange
 from .geometry import check_erp, latitude_weights
-from .utils import output_folder_problem, space_problem, available_memory, largest_fit, human_bytes
+from .utils import output_folder_problem, space_problem, available_memory, largest_fit, human_bytes, SD15_MODEL
 from .data import Web360Dataset
 from .adapter import Adapter360, condition_for_adapter
 from .unet import adapter_features
@@ -28,11 +28,11 @@ from .pipeline import quiet_dtype_cast as _quiet_dtype_cast
 __all__ = ['WEIGHT_SUFFIXES', 'CHECKPOINT_MODES', 'TASKS', 'TASK_MODULES', 'RESUME_KEYS', 'latitude_aware_loss',
            'diffusion_target', 'TrainConfig', 'size_multiple', 'noise_scheduler', 'build_dataset', 'hub_online',
            'check_sources', 'load_components', 'EpochSampler', 'encode_prompts', 'encode_video', 'training_loss',
-           'temporal_difference_loss', 'sample_timesteps', 'snr_weights', 'weighted_mse', 'BaseDenoiser', 'VAETrainer',
-           'base_loss', 'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints', 'resolve_checkpoint',
-           'validation_inputs', 'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights', 'make_accelerator',
-           'RunLock', 'set_gradient_checkpointing', 'train', 'task_spec', 'run_disk_bytes', 'run_device',
-           'training_memory', 'check_training_memory', 'trainable', 'check_resume_config', 'train_parser',
+           'temporal_difference_loss', 'sample_timesteps', 'snr_weights', 'weighted_mse', 'AdapterWithMotion',
+           'BaseDenoiser', 'VAETrainer', 'base_loss', 'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints',
+           'resolve_checkpoint', 'validation_inputs', 'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights',
+           'make_accelerator', 'RunLock', 'set_gradient_checkpointing', 'train', 'task_spec', 'run_disk_bytes',
+           'run_device', 'training_memory', 'check_training_memory', 'trainable', 'check_resume_config', 'train_parser',
            'parse_train_args', 'main']
 
 # %% ../nbs/10_training.ipynb #e40e28c8
@@ -98,7 +98,7 @@ def _coerce(name:str, value, tp):
 class TrainConfig:
     "Hyper-parameters and paths of a 360-Adapter training run (defaults: the paper's recipe)."
     # models: diffusers folders or hub ids
-    pretrained_model_path:str = 'stable-diffusion-v1-5/stable-diffusion-v1-5' # SD 1.5 (subfolders vae, text_encoder, tokenizer, unet)
+    pretrained_model_path:str = SD15_MODEL # SD 1.5 (subfolders vae, text_encoder, tokenizer, unet)
     motion_module_path:str|None = 'guoyww/animatediff-motion-adapter-v1-4' # AnimateDiff v14 `MotionAdapter`; None: `unet/` is already a `UNetMotionModel`
     motion_config:dict|None = None       # config overrides for an original-layout motion module file (`load_motion_adapter`)
     single_file:str|None = None          # personalised SD 1.5 checkpoint (.safetensors/.ckpt) replacing the base's U-Net and VAE
@@ -153,6 +153,7 @@ class TrainConfig:
     latitude_aware:bool = True           # latitude-weighted loss (eq. 9–10); False: plain MSE
     snr_gamma:float|None = None          # per-timestep weights min(SNR + 1, γ) in x₀ units (Min-SNR); None: none
     temporal_loss_weight:float = 0.      # weight of the frame-difference loss term; 0: the paper's loss
+    train_motion_modules:bool = False    # task 'adapter': motion modules train too (the paper freezes them)
     timestep_range:list[int]|None = None # train on timesteps t in [lo, hi) only (e.g. [600, 1000): where the flow is the only motion cue); None: all
     kl_weight:float = 1e-6               # task 'vae': weight of the KL term next to the L1 reconstruction loss
     ema_decay:float|None = None          # keep an EMA of the trained weights (saved and validated); None: off
@@ -185,6 +186,9 @@ class TrainConfig:
         if self.backend == 'wan': self.require_flow = False                          # a LoRA reads no flows
         if self.task not in ('adapter', 'base', 'vae', 'wan-lora'):
             raise ValueError(f"TrainConfig.task must be 'adapter', 'base', 'vae' or 'wan-lora', got {self.task!r}")
+        if self.train_motion_modules and self.task != 'adapter':
+            raise ValueError(f"train_motion_modules trains the motion modules with the 360-Adapter (task 'adapter'), "
+                             f"not with task {self.task!r}")
         if (self.task == 'wan-lora') != (self.backend == 'wan'):
             raise ValueError(f"TrainConfig.task {self.task!r} does not go with backend {self.backend!r} (task "
                              f"'wan-lora' is backend 'wan')")
@@ -293,8 +297,7 @@ def build_dataset(config:TrainConfig)->Web360Dataset:
         raise ValueError("TrainConfig.data_root is not set: point it at a WEB360-layout folder (CSV, videos/, flows/)")
     return Web360Dataset(config.data_root, csv_path=config.csv_path, num_frames=config.num_frames, stride=config.stride,
                          size=(config.height, config.width), random_start=config.random_start,
-                         random_yaw=config.random_yaw,
-                         require_flow=config.require_flow,
+                         random_yaw=config.random_yaw, require_flow=config.require_flow,
                          seed=config.seed, latents_dir=config.latents_dir)
 
 WEIGHT_SUFFIXES = ('.safetensors', '.ckpt', '.pth', '.pt', '.bin')
@@ -461,9 +464,11 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
         t = t.to(device)
         noisy = sched.add_noise(latents, noise, t)
         target = diffusion_target(sched, latents, noise, t)
-    feats = adapter(flow.to(device))
-    with adapter_features(unet, feats):
-        pred = unet(noisy.to(dtype), t, encoder_hidden_states=text).sample
+    if isinstance(getattr(adapter, 'module', adapter), AdapterWithMotion):    # the motion modules train too
+        pred = adapter(flow.to(device), noisy.to(dtype), t, text)
+    else:
+        with adapter_features(unet, adapter(flow.to(device))):
+            pred = unet(noisy.to(dtype), t, encoder_hidden_states=text).sample
     sw = snr_weights(sched, t, snr_gamma) if snr_gamma else None
     loss = weighted_mse(pred, target, latitude_aware, sw)
     return loss + temporal_weight*temporal_difference_loss(pred, target, latitude_aware,
@@ -505,6 +510,23 @@ def weighted_mse(pred:Tensor, target:Tensor,         # (b, c, f, h, w)
     err = (target.float() - pred.float())**2
     if latitude_aware: err = err*latitude_weights(*pred.shape[-2:], device=pred.device, dtype=torch.float32)
     return (err.flatten(1).mean(1)*sample_weights.to(err.device)).mean()
+
+class AdapterWithMotion(nn.Module):
+    ("The 360-Adapter and the motion U-Net whose motion modules train with it (`train_motion_modules`); one module, "
+     "so that multi-process training sees every trained weight used in its forward.")
+    def __init__(self, adapter:nn.Module, unet:nn.Module):
+        super().__init__()
+        self.adapter, self.unet = adapter, unet
+    def forward(self, flow:Tensor, noisy:Tensor, timesteps:Tensor, text:Tensor)->Tensor:
+        "The U-Net's prediction for noisy latents (b, c, f, h, w) with the adapter's features of `flow` added."
+        with adapter_features(self.unet, self.adapter(flow)):
+            return self.unet(noisy, timesteps, encoder_hidden_states=text).sample
+    def save_weights(self, folder:str|Path)->list[Path]:
+        "`folder/adapter` (an `Adapter360`) and `folder/motion_adapter` (the trained modules as a `MotionAdapter`)."
+        folder = Path(folder)
+        self.adapter.save_pretrained(folder/'adapter')
+        self.unet.save_motion_modules(folder/'motion_adapter')
+        return [folder/'adapter', folder/'motion_adapter']
 
 class BaseDenoiser(nn.Module):
     "The base text-to-video model as one trainable module: CLIP text encoder + motion U-Net (task 'base')."
@@ -864,9 +886,7 @@ def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
     log_path = out/'log.csv'
     if main_proc: _truncate_log(log_path, step)
     if getattr(acc, 'log_with', None):
-        acc.init_trackers('dvd360', config={k: v for k, v in config.to_dict().items() if isinstance(v,
-                                                                                                    (int, float, str,
-                                                                                                     bool))})
+        acc.init_trackers('dvd360', config=_scalar_settings(config))
     validate_every = config.validate_every if task_spec(task).get('validates', True) else 0
     val_in = validation_inputs(config, ds) if (validate_every and main_proc) else None
     steps, val_paths, acc_loss, t0 = [], [], 0., time.time()
@@ -917,7 +937,12 @@ def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
     m = acc.unwrap_model(adapter)
     if ema is not None: ema.copy_to(trainable(m))           # the returned model carries the EMA weights (as saved)
     return dict(global_step=step, steps=steps, losses=book.losses, checkpoint=book.last_ckpt, resumed_from=ckpt,
-                output_dir=out, log=log_path, validation=val_paths, model=m, adapter=m if task == 'adapter' else None)
+                output_dir=out, log=log_path, validation=val_paths, model=m,
+                adapter=getattr(m, 'adapter', m) if task == 'adapter' else None)
+
+def _scalar_settings(config:TrainConfig)->dict:
+    "The settings a tracker can log: those with a number, a string or a boolean value."
+    return {k: v for k, v in config.to_dict().items() if isinstance(v, (int, float, str, bool))}
 
 def _guard_run_folder(out:Path, acc, resume, overwrite:bool):
     ("Never overwrite a run by accident: a folder that holds checkpoints or a log needs `resume` or `overwrite` "
@@ -1030,13 +1055,14 @@ def _prepare_models(config:TrainConfig, acc, components:dict|None)->tuple:
     need = TASKS[task]['need'] | ({'vae'} if task == 'vae' or not config.latents_dir else set())
     if need - set(models): raise ValueError(f"components lack {sorted(need - set(models))}")
     wdtype = {'fp16': torch.float16, 'bf16': torch.bfloat16}.get(acc.mixed_precision, torch.float32)
-    trained = TASKS[task]['trains']
+    trained = TASKS[task]['trains'] + (('unet',) if config.train_motion_modules else ())
     for k in ('text_encoder', 'vae', 'unet'):
         if k in models and k not in trained: _to(models[k].requires_grad_(False).eval(), acc.device, wdtype)
     if 'unet' in models and task != 'vae':
         set_gradient_checkpointing(models['unet'], 'motion' if config.gradient_checkpointing else 'off')
     train_mod = lambda k: _to(models[k], acc.device, torch.float32).requires_grad_(True).train()
-    module = (spec['module'](config, models, acc.device) if 'module' in spec else train_mod('adapter') if task == 'adapter'
+    module = (spec['module'](config, models, acc.device) if 'module' in spec
+              else _adapter_module(config, models, train_mod) if task == 'adapter'
               else BaseDenoiser(train_mod('unet'), train_mod('text_encoder')) if task == 'base'
               else VAETrainer(train_mod('vae')))
     ema = None
@@ -1047,8 +1073,17 @@ def _prepare_models(config:TrainConfig, acc, components:dict|None)->tuple:
     return models, module, ema, wdtype
 
 # what a run cannot change halfway
-RESUME_KEYS = ('task', 'adapter', 'num_frames', 'stride', 'height', 'width', 'prediction_type', 'latitude_aware',
-               'timestep_range', 'snr_gamma', 'flow_encoding', 'temporal_loss_weight')
+def _adapter_module(config:TrainConfig, models:dict, train_mod)->nn.Module:
+    ("The 360-Adapter, trainable; with `train_motion_modules`, joined with the U-Net (float32) whose motion modules "
+     "train too.")
+    adapter = train_mod('adapter')
+    if not config.train_motion_modules: return adapter
+    unet = train_mod('unet')
+    for n, p in unet.named_parameters(): p.requires_grad_('motion_modules' in n)
+    return AdapterWithMotion(adapter, unet)
+
+RESUME_KEYS = ('task', 'train_motion_modules', 'adapter', 'num_frames', 'stride', 'height', 'width', 'prediction_type',
+               'latitude_aware', 'timestep_range', 'snr_gamma', 'flow_encoding', 'temporal_loss_weight')
 
 def check_resume_config(ckpt:Path, config:TrainConfig):
     "Refuse to resume checkpoint `ckpt` with a config that changes what it was training (`RESUME_KEYS`)."
@@ -1150,7 +1185,8 @@ def _validate_now(acc, module, models:dict, ema, val_in:dict, path:Path, config:
     out = None
     if acc.is_main_process:
         m = acc.unwrap_model(module)
-        vm = ({**models, 'adapter': m} if config.task == 'adapter' else
+        vm = ({**models, 'adapter': m.adapter, 'unet': m.unet} if isinstance(m, AdapterWithMotion) else
+              {**models, 'adapter': m} if config.task == 'adapter' else
               {**models, 'unet': m.unet, 'text_encoder': m.text_encoder, 'adapter': None})
         with acc.autocast(), ema_weights(m, ema):
             out = validate(vm, val_in, path, config)

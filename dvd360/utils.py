@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['VIDEO_EXTENSIONS', 'file_in_the_way', 'output_folder_problem', 'human_bytes', 'space_problem', 'available_memory',
-           'largest_fit', 'WeightsFileError', 'read_tensors', 'check_tensor_file', 'last_line',
-           'ModelNotAvailableError', 'is_hub_id', 'load_pretrained', 'default_device', 'in_hub_cache', 'runnable',
-           'write_csv_atomic', 'list_videos']
+__all__ = ['SD15_MODEL', 'ANIMATEDIFF_MOTION', 'VIDEO_EXTENSIONS', 'file_in_the_way', 'output_folder_problem', 'human_bytes',
+           'space_problem', 'available_memory', 'largest_fit', 'WeightsFileError', 'read_tensors', 'check_tensor_file',
+           'last_line', 'ModelNotAvailableError', 'is_hub_id', 'load_pretrained', 'default_device', 'in_hub_cache',
+           'runnable', 'write_csv_atomic', 'list_videos']
 
 # %% ../nbs/00_utils.ipynb #66005b7f
 def file_in_the_way(folder:str|Path)->Path|None:
@@ -107,6 +107,9 @@ def check_tensor_file(path:str|Path)->Path:
     return p
 
 # %% ../nbs/00_utils.ipynb #0244f94c
+SD15_MODEL = 'stable-diffusion-v1-5/stable-diffusion-v1-5'          # Stable Diffusion 1.5, diffusers layout
+ANIMATEDIFF_MOTION = 'guoyww/animatediff-motion-adapter-v1-5-2'     # AnimateDiff's v1-5-2 motion modules
+
 def last_line(e:BaseException)->str:
     "The last line of an exception's message (the part that says what went wrong), or its repr if it has none."
     s = str(e).strip()

@@ -13,7 +13,7 @@ from torch import Tensor
 from .scene import Scene, camera_path, render_video, render_perspective
 
 # %% auto #0
-__all__ = ['COLOURS', 'SKY_WORDS', 'GROUND_WORDS', 'PANS', 'NEAR', 'FAR', 'WORLD_CONFIG', 'ADAPTER_T_MIN', 'STAGES',
+__all__ = ['COLOURS', 'SKY_WORDS', 'GROUND_WORDS', 'PANS', 'NEAR', 'FAR', 'WORLD_CONFIG', 'ADAPTER_T_MIN', 'STAGES', 'QUICK',
            'WORLD_SAMPLING', 'VARIANTS', 'MIN_PAN', 'TABLE_COLUMNS', 'WorldClip', 'held_out', 'sample_clip', 'caption',
            'world_scene', 'render_clip', 'world_vocabulary', 'world_tokenizer', 'init_world_model',
            'make_world_dataset', 'read_clips', 'stage_config', 'set_latent_scale', 'reconstruction_psnr', 'plot_losses',
@@ -225,8 +225,10 @@ STAGES = dict(
     base=dict(task='base', csv='perspective.csv', max_steps=1600, batch_size=8, lr=1e-3, snr_gamma=5., ema_decay=0.999,
               latitude_aware=False, random_yaw=False, caption_dropout=0.1, lr_warmup_steps=100,
               lr_scheduler='constant_with_warmup'),
-    # the adapter trains only where the noisy input no longer shows the motion (`motion_readout`), unweighted
+    # the adapter trains only where the noisy input no longer shows the motion (`motion_readout`), unweighted, and
+    # the motion modules train with it: with the small base frozen the adapter cannot steer the motion (chapter text)
     adapter=dict(task='adapter', csv='erp.csv', max_steps=1000, batch_size=8, lr=1e-3, ema_decay=0.999,
+                 train_motion_modules=True,
                  timestep_range=[ADAPTER_T_MIN, 1000], latitude_aware=True, random_yaw=True, flow_dropout=0.2,
                  caption_dropout=0.1, require_flow=True, lr_warmup_steps=100, lr_scheduler='constant_with_warmup'),
     # the Fig. 8 ablations: the adapter stage again, without the latitude-aware loss / without the temporal convolution
@@ -250,6 +252,7 @@ def stage_config(out:str|Path, stage:str, **overrides):
               timestep_range=s.get('timestep_range'),
               flow_dropout=s.get('flow_dropout', 0.2), caption_dropout=s.get('caption_dropout', 0.1),
               lr_scheduler=s.get('lr_scheduler', 'constant'), lr_warmup_steps=s.get('lr_warmup_steps', 0),
+              train_motion_modules=s.get('train_motion_modules', False),
               adapter={**cfg['adapter'], **s.get('adapter_extra', {})}, output_dir=str(out/stage), log_every=25,
               checkpoint_every=100, keep_checkpoints=None if s['task'] == 'adapter' else 2,
               validate_every=0, seed=0)
@@ -303,7 +306,8 @@ def run_stage(out:str|Path, stage:str, progress:bool=True, **overrides)->dict:
     t0 = time.time()
     r = train(cfg, resume='latest', progress=progress)
     ck = r['checkpoint']
-    names = TASKS[cfg.task]['trains']                                     # what the stage trained
+    # what the stage trained (motion modules trained with an adapter go beside it, the base's U-Net stays)
+    names = TASKS[cfg.task]['trains'] + (('motion_adapter',) if cfg.train_motion_modules else ())
     target = out/'model' if '-' not in stage else out/'model'/stage     # ablations go to model/<stage>/adapter
     target.mkdir(parents=True, exist_ok=True)
     for n in names: _copy_into(ck/n, target/n)
@@ -321,6 +325,7 @@ def train_world(out:str|Path='runs/world',      # run folder (data, latents, one
                 n_perspective:int=800, n_erp:int=480,    # training clips
                 progress:bool=True,
                 vae_from:str|Path|None=None,        # a trained world VAE folder to start from (its stage is then marked done)
+                stage_steps:dict|None=None,         # max_steps per stage (e.g. `QUICK['stage_steps']`)
                 **overrides)->dict:                 # TrainConfig overrides for every stage (e.g. max_steps for a smoke run)
     "The whole world recipe, resumable: data → VAE → latent cache → flows (`flow_videos`) → base → 360-Adapter."
     from dvd360.data import Web360Dataset, cache_latents
@@ -349,11 +354,15 @@ def train_world(out:str|Path='runs/world',      # run folder (data, latents, one
             res = flow_videos(out/'data'/'videos', out/'data'/'flows', pattern='*_erp_*.mp4')
             if res['failed']: raise RuntimeError(f"flow failed for {len(res['failed'])} clips: {res['failed']}")
             (out/'data'/'flows'/'done').write_text('ok\n')
-        summary[stage] = run_stage(out, stage, progress=progress, **overrides)
+        steps = {'max_steps': (stage_steps or {})[stage.split('-')[0]]} if stage.split('-')[0] in (stage_steps or {}) else {}
+        summary[stage] = run_stage(out, stage, progress=progress, **{**overrides, **steps})
         if progress: print(f"stage {stage}: {summary[stage]['steps']} steps, loss {summary[stage]['first_loss']:.4f} → "
                            f"{summary[stage]['last_loss']:.4f} ({summary[stage]['minutes']} min)")
     summary['minutes'] = round((time.time() - t0)/60, 1)
     return summary
+
+# `dvd360 world-train --quick`: the shipped VAE, fewer clips and steps (≈ 40 min on 2 CPU cores)
+QUICK = dict(n_perspective=320, n_erp=200, stage_steps=dict(base=500, adapter=400))
 
 def _reuse_vae(out:Path, src:Path):
     ("Install a trained VAE as run `out`'s finished VAE stage (its latent scale and PSNR are then measured on this "
@@ -397,15 +406,24 @@ def load_world_pipeline(path:str|Path|None=None,   # model folder (default: the 
             raise FileNotFoundError(f"no 360-Adapter at {p/adapter} (config.json missing)")
         ad = Adapter360.from_pretrained(p/adapter).eval()
     with quiet_dtype_cast():
+        unet = UNetMotionModel.from_pretrained(p/'unet').eval()
+        if ad is not None: _load_motion_modules(unet, (p/adapter).parent/'motion_adapter')
         pipe = Panorama360Pipeline(vae=AutoencoderKL.from_pretrained(p/'vae').eval(),
                                    text_encoder=CLIPTextModel.from_pretrained(p/'text_encoder').eval(),
-                                   tokenizer=CLIPTokenizer.from_pretrained(p/'tokenizer'),
-                                   unet=UNetMotionModel.from_pretrained(p/'unet').eval(),
+                                   tokenizer=CLIPTokenizer.from_pretrained(p/'tokenizer'), unet=unet,
                                    scheduler=DDIMScheduler.from_pretrained(p/'scheduler'), adapter=ad)
         if dtype is not None: pipe.to(dtype=dtype)
         if device is not None: pipe.to(device)
     pipe.set_progress_bar_config(disable=True)
     return pipe
+
+def _load_motion_modules(unet, folder:Path):
+    ("Replace the U-Net's motion modules by those trained with a 360-Adapter (`folder`, a `MotionAdapter`), if there "
+     "are any: the base's own serve the variants without the adapter.")
+    if not (folder/'config.json').is_file(): return
+    from diffusers import MotionAdapter
+    _, unexpected = unet.load_state_dict(MotionAdapter.from_pretrained(folder).state_dict(), strict=False)
+    if unexpected: raise ValueError(f"{folder} does not fit the world U-Net's motion modules: {unexpected[:3]} …")
 
 # the sampler settings of the figures and the evaluation
 WORLD_SAMPLING = dict(num_inference_steps=25, guidance_scale=4.0)
@@ -450,7 +468,9 @@ def model_card(stages:dict, config:dict, metrics_md:str|None=None)->str:
 
 A small 360DVD grown on a 2-core CPU with dvd360's own code (`dvd360 world-train`, chapter 12 of the tutorial).
 It plays the roles of SD 1.5 + AnimateDiff (the *base*: trained on pinhole clips only) and of the 360-Adapter
-(trained on ERP clips with the base frozen). It knows one synthetic world and nothing else.
+(trained on ERP clips with the base's spatial layers frozen; unlike the paper, the motion modules train with it,
+because the small base's frozen ones cannot be steered: `motion_adapter/` holds them, loaded with the adapter).
+It knows one synthetic world and nothing else.
 
 - **World**: `dvd360.scene` ray-cast scenes: weather ({', '.join(SKY_WORDS)}), ground ({', '.join(GROUND_WORDS)}),
   balls and pillars in {len(COLOURS)} named colours ({', '.join(COLOURS)}), far mountains, clouds, sun; the camera turns at
