@@ -538,8 +538,8 @@ def world_train(argv:list):
                    help="TrainConfig overrides for every stage, e.g. max_steps=2")
     a = p.parse_args(argv)
     from dvd360.world import QUICK, world_model_path
-    a.n_perspective = a.n_perspective or (QUICK['n_perspective'] if a.quick else 800)
-    a.n_erp = a.n_erp or (QUICK['n_erp'] if a.quick else 480)
+    if a.n_perspective is None: a.n_perspective = QUICK['n_perspective'] if a.quick else 800
+    if a.n_erp is None: a.n_erp = QUICK['n_erp'] if a.quick else 480
     if a.quick and a.vae_from is None: a.vae_from = str(world_model_path()/'vae')
     for flag in ('n_perspective', 'n_erp'): check_number('world-train', flag, getattr(a, flag), minimum=1)
     check_output_dir('world-train', a.out, 'OUT')
