@@ -207,6 +207,7 @@ def adapter_input_spec(adapter)->tuple[str, tuple[float, float]]:  # (encoding, 
     lo, hi = get('input_range', (0., 1.))
     return check_encoding(get('encoding', 'dvd360')), (float(lo), float(hi))
 
+# %% ../nbs/06_adapter.ipynb #1352252e
 def condition_for_adapter(cond:Tensor,                # flow video (..., 3, H, W) as decoded, RGB in [0, 1]
                           video_encoding:str|None,    # encoding it was written with ('dvd360' / 'reference'); None: unknown
                           adapter,                    # an `Adapter360`, its config, or a config dict
@@ -236,6 +237,7 @@ def tracer_pattern(height:int, width:int, # ERP size
     lon, lat = erp_lonlat(height, width, device=device)
     return sample_erp(coarse.to(device), lon, lat)[0]
 
+# %% ../nbs/06_adapter.ipynb #6eee3b0f
 def carried_tracer(flow:Tensor,          # flow video (b, f, 2, H, W) in pixels, frame f → f + 1
                    channels:int=2,       # tracer channels
                    cell:int=8,           # feature size of the pattern in pixels

@@ -8,7 +8,7 @@ import json, math, os, sys, time
 from pathlib import Path
 from fastcore.script import anno_parser, store_true
 from .utils import (file_in_the_way, output_folder_problem, space_problem, human_bytes, available_memory,
-                          largest_fit, SD15_MODEL, ANIMATEDIFF_MOTION)
+                          largest_fit, level_bytes, SD15_MODEL, ANIMATEDIFF_MOTION)
 
 # %% auto #0
 __all__ = ['COMMANDS', 'DEFAULT_MODEL', 'DEFAULT_MOTION', 'command', 'usage', 'parser', 'main', 'check_number', 'check_output',
@@ -24,11 +24,13 @@ def command(f):
     COMMANDS[f.__name__.replace('_', '-')] = f
     return f
 
+# %% ../nbs/13_cli.ipynb #55d26987
 def usage()->str:
     "One line per subcommand: its name and docstring."
     return "usage: dvd360 COMMAND [options]   (dvd360 COMMAND --help for its options)\n\ncommands:\n" + \
         "\n".join(f"  {n:<10} {f.__doc__}" for n, f in COMMANDS.items())
 
+# %% ../nbs/13_cli.ipynb #2eb6485c
 def parser(f, name:str):
     "fastcore's `anno_parser` for `f`, with options spelled `--max-flow` (`--max_flow` still accepted)."
     p = anno_parser(f, prog=f'dvd360 {name}')
@@ -40,6 +42,7 @@ def parser(f, name:str):
                 a.option_strings = [dashed if o == s else o for o in a.option_strings]   # show the dashed one
     return p
 
+# %% ../nbs/13_cli.ipynb #9e2ff685
 def main(argv:list[str]|None=None):
     "Entry point of the `dvd360` console script; called with `argv`, returns what the command returns."
     if argv is None: main(sys.argv[1:]); return                # console script: `sys.exit(main())` must see None
@@ -78,6 +81,7 @@ def check_number(cmd:str, flag:str, value,   # the command, the option (without 
     if multiple and value % multiple: raise SystemExit(f"{what}: expected a multiple of {multiple}")
     return value
 
+# %% ../nbs/13_cli.ipynb #570f4eec
 def check_output(cmd:str, path, flag:str='out')->Path:
     "Make sure output file `path` can be written (its folder is created) before any work is done; refuse a folder."
     import tempfile
@@ -92,6 +96,7 @@ def check_output(cmd:str, path, flag:str='out')->Path:
         raise SystemExit(f"dvd360 {cmd}: cannot write --{flag} {p}: {why}; choose another --{flag}") from None
     return p
 
+# %% ../nbs/13_cli.ipynb #58d0532c
 DEFAULT_MODEL, DEFAULT_MOTION = SD15_MODEL, ANIMATEDIFF_MOTION
 
 def _models_for(adapter:str|None, model:str|None, motion:str|None, motion_config:dict|None=None,
@@ -120,6 +125,7 @@ def json_option(cmd:str, flag:str, value:str|None)->dict|None:
                          f"{type(d).__name__}")
     return d
 
+# %% ../nbs/13_cli.ipynb #c6c41ef9
 def _device_dtype(device:str|None, fp16:bool, bf16:bool, offload:bool=False):
     ("The torch device and dtype a command asked for (default: CUDA if available, else CPU; float32); `--offload` "
      "needs CUDA.")
@@ -149,7 +155,7 @@ def load_flow_video(path:str,            # motion-condition video (RGB flow, e.g
     ("Read the first `num_frames` of a flow video, resized to height×width: uint8 (f, 3, H, W), or float in [0, 1] "
      "re-encoded to the default max_flow.")
     import numpy as np, torch
-    from dvd360.data import read_frames, video_info, VideoError
+    from dvd360.utils import read_frames, video_info, VideoError
     try:
         w, h = video_info(path)['size']
         if w != 2*h:
@@ -177,6 +183,7 @@ def check_output_dir(cmd:str, path, flag:str, inputs:tuple=())->Path:
     if why is not None: raise SystemExit(f"dvd360 {cmd}: {flag} {p}: {why}; choose another {flag}")
     return p
 
+# %% ../nbs/13_cli.ipynb #a19129f7
 def check_space(cmd:str, path, nbytes:int, flag:str='out'):
     "Refuse to start when the disk that will hold `path` has less free space than `nbytes`, naming both amounts."
     why, name = space_problem(path, nbytes), flag if flag.isupper() else f"--{flag}"   # OUT_DIR: a positional
@@ -184,9 +191,10 @@ def check_space(cmd:str, path, nbytes:int, flag:str='out'):
         raise SystemExit(f"dvd360 {cmd}: {name} {Path(path).expanduser().absolute()}: {why}; free some space or "
                          f"choose another {name}")
 
+# %% ../nbs/13_cli.ipynb #d5deb698
 def _page_bytes(video:str, frames:int|None, max_height:int)->int:
     "A generous estimate of `view`'s page: JPEG frames at ≤ ¼ of their raw size, base64 (4/3); 1 MiB if unknown."
-    from dvd360.data import video_info, VideoError
+    from dvd360.utils import video_info, VideoError
     try: info = video_info(video)
     except VideoError: return 2**20                          # `view_html` names what is wrong with the video
     w, h = info['size']
@@ -201,6 +209,7 @@ def output_bytes(frames:int, height:int, width:int, gif:bool=False, html:bool=Fa
     h = min(height, 512)
     return raw//10 + (raw//3 if gif else 0) + (frames*h*2*h*3//4 if html else 0) + 2**20
 
+# %% ../nbs/13_cli.ipynb #5a89770e
 def sampling_memory(frames:int, height:int, width:int,
                     guidance:bool=True,          # classifier-free guidance doubles the U-Net batch
                     decode_chunk:int=16,         # frames per VAE decode call
@@ -212,11 +221,12 @@ def sampling_memory(frames:int, height:int, width:int,
     ("A lower bound on sampling's peak memory: the activations that must coexist in the U-Net's first level or the "
      "VAE decoder's last.")
     # input, 3 skips, a resnet's in/out
-    unet = frames*(2 if guidance else 1)*(height//vae_scale)*(width//vae_scale)*unet_channels*bytes_per*6
+    unet = level_bytes(frames*(2 if guidance else 1), height, width, unet_channels, bytes_per, vae_scale, tensors=6)
     # the last up block's input, norm and conv out
-    vae = min(decode_chunk, frames)*height*width*vae_channels*bytes_per*3
+    vae = level_bytes(min(decode_chunk, frames), height, width, vae_channels, bytes_per, tensors=3)
     return (unet, 'U-Net') if unet >= vae else (vae, 'VAE decoder')
 
+# %% ../nbs/13_cli.ipynb #9747e10c
 def check_memory(cmd:str, frames:int, height:int, width:int, device, decode_chunk:int=16,
                  estimate=sampling_memory,   # (frames, height, width, decode_chunk=…, **kw) → (bytes, which stage)
                  multiple:int=8,             # sizes the model takes are multiples of this
@@ -500,6 +510,7 @@ def flow(video_dir:str,                  # folder of ERP videos
                          f"above)")
     return res
 
+# %% ../nbs/13_cli.ipynb #8e40e5b2
 @command
 def synth(out_dir:str,                   # dataset folder to write (WEB360 layout)
           videos:int=8,                  # number of clips
@@ -536,7 +547,8 @@ def world_train(argv:list):
                    help="the quick recipe (world.QUICK): the shipped VAE, fewer clips and steps, ≈ 40 min on 2 cores")
     p.add_argument('overrides', nargs='*', metavar='key=value',
                    help="TrainConfig overrides for every stage, e.g. max_steps=2")
-    a = p.parse_args(argv)
+    # key=value may come after the flags too
+    a = p.parse_intermixed_args(argv)
     from dvd360.world import QUICK, world_model_path
     if a.n_perspective is None: a.n_perspective = QUICK['n_perspective'] if a.quick else 800
     if a.n_erp is None: a.n_erp = QUICK['n_erp'] if a.quick else 480
@@ -560,6 +572,7 @@ def world_train(argv:list):
     return r
 world_train.passthrough = True
 
+# %% ../nbs/13_cli.ipynb #b4852f8a
 @command
 def world_eval(run:str,                 # a `world-train` run folder (its test set goes to RUN/test)
                model:str=None,          # world model folder (default: RUN/model)
@@ -578,6 +591,7 @@ def world_eval(run:str,                 # a `world-train` run folder (its test s
     print('motion budget of the latents:', res['motion_budget'])
     return res
 
+# %% ../nbs/13_cli.ipynb #96bc9b2d
 @command
 def world_package(run:str,             # a finished `world-train` run folder
                   dst:str=None,         # default: dvd360/world_model of this installation

@@ -6,59 +6,13 @@
 from __future__ import annotations
 import csv, random, warnings
 from pathlib import Path
-import numpy as np
 import torch
 from torch.utils.data import Dataset
-import imageio_ffmpeg
 from .geometry import check_erp
+from .utils import VideoError, video_info, read_frames
 
 # %% auto #0
-__all__ = ['VideoError', 'video_info', 'read_frames', 'clip_indices', 'random_yaw_columns', 'read_captions', 'Web360Dataset',
-           'cache_latents', 'make_synthetic_web360']
-
-# %% ../nbs/04_data.ipynb #9751f40f
-class VideoError(RuntimeError):
-    "A video that cannot be used: missing, undecodable, too short or of the wrong shape (names the file)."
-
-def video_info(path:str|Path)->dict:
-    "ffmpeg's metadata of a video: `size` (w, h), `fps`, `duration`, `nframes` (estimated)."
-    path = Path(path)
-    if not path.is_file(): raise VideoError(f"video not found: {path}")
-    try:
-        gen = imageio_ffmpeg.read_frames(str(path))
-        meta = next(gen); gen.close()
-    except Exception as e:
-        raise VideoError(f"cannot read video {path}: {str(e).strip().splitlines()[-1] if str(e).strip() else e!r}") from None
-    meta['nframes'] = int(round(meta.get('duration', 0)*meta.get('fps', 0)))
-    return meta
-
-def read_frames(path:str|Path,                 # video file
-                indices:list[int]|None=None,   # frame indices to keep (sorted); None = all
-                size:tuple[int,int]|None=None, # resize to (h, w) in ffmpeg; None = keep
-               )->np.ndarray:                  # uint8 (f, h, w, 3)
-    "Decode the frames `indices` of a video (stopping after the last one), optionally resized by ffmpeg."
-    path = Path(path)
-    if not path.is_file(): raise VideoError(f"video not found: {path}")
-    params = ['-vf', f'scale={size[1]}:{size[0]}:flags=area'] if size else None
-    want = None if indices is None else sorted(set(int(i) for i in indices))
-    frames, last = {}, (want[-1] if want else None)
-    try:
-        gen = imageio_ffmpeg.read_frames(str(path), output_params=params)
-        meta = next(gen)
-        w, h = (size[1], size[0]) if size else meta['size']
-        for i, buf in enumerate(gen):
-            if want is None or i in want: frames[i] = np.frombuffer(buf, np.uint8).reshape(h, w, 3)
-            if last is not None and i >= last: break
-        gen.close()
-    except Exception as e:
-        raise VideoError(f"cannot decode video {path}: {str(e).strip().splitlines()[-1] if str(e).strip() else e!r}") from None
-    if want is None: want = sorted(frames)
-    missing = [i for i in want if i not in frames]
-    if missing or not frames:
-        raise VideoError(f"video {path} is too short: has "
-                         f"{len(frames) if not want else (max(frames)+1 if frames else 0)} frames, needs frame "
-                         f"{missing[0] if missing else 0}")
-    return np.stack([frames[i] for i in want])
+__all__ = ['clip_indices', 'random_yaw_columns', 'read_captions', 'Web360Dataset', 'cache_latents', 'make_synthetic_web360']
 
 # %% ../nbs/04_data.ipynb #12e422a4
 def clip_indices(n_available:int, num_frames:int=16, stride:int=4, start:int|None=None,
@@ -70,6 +24,7 @@ def clip_indices(n_available:int, num_frames:int=16, stride:int=4, start:int|Non
     if start is None: start = (rng or random).randint(0, n_available - span)
     return list(range(start, start + span, stride))
 
+# %% ../nbs/04_data.ipynb #0832ce1a
 def random_yaw_columns(width:int, step:int=8, rng:random.Random|None=None)->int:
     "A random yaw shift in whole multiples of `step` pixels (one latent column = 8 pixels)."
     return (rng or random).randrange(0, width//step)*step

@@ -223,6 +223,7 @@ def read_boxes(path)->list[Box]:
     if tail: raise ValueError(f"{path.name}: {len(tail)} stray bytes at the end of the file")
     return boxes
 
+# %% ../nbs/08_export.ipynb #7c62fef8
 def box_tree(boxes)->str:
     "An indented text listing of a box tree (`read_boxes` output or a path): type, size and source offset."
     if isinstance(boxes, (str, os.PathLike)): boxes = read_boxes(boxes)
@@ -234,6 +235,7 @@ def box_tree(boxes)->str:
             lines.append(f"{'  '*d}{b.type}{ext}  {b.size} B{at}")
     return '\n'.join(lines)
 
+# %% ../nbs/08_export.ipynb #d3026351
 def find_boxes(boxes,              # top-level boxes (or one box's children)
                path:str,           # types separated by '/', e.g. 'moov/trak/mdia/hdlr'
               )->list[Box]:        # every box at the end of that path
@@ -340,6 +342,7 @@ def spherical_v1_xml(width:int, height:int, software:str='dvd360')->str:
     return (f'<?xml version="1.0"?><rdf:SphericalVideo xmlns:rdf="{_RDF_NS}" '
             f'xmlns:GSpherical="{_GSPHERICAL_NS}">{body}</rdf:SphericalVideo>')
 
+# %% ../nbs/08_export.ipynb #76b81b47
 def _full_box(typ:str, payload:bytes, version:int=0, flags:int=0)->Box:
     "A new full box: version byte + 24-bit flags, then `payload`."
     return Box(typ, data=struct.pack('>I', (version << 24) | flags) + payload)
@@ -448,6 +451,7 @@ def png_bytes(img)->bytes:
     buf = io.BytesIO(); Image.fromarray(np.ascontiguousarray(img)).save(buf, format='PNG')
     return buf.getvalue()
 
+# %% ../nbs/08_export.ipynb #be17ba61
 class PanoramaViewer:
     ("Interactive 360° viewer for an ERP video in Jupyter: yaw/pitch/FoV sliders and a frame scrubber over "
      "perspective views.")
@@ -575,6 +579,7 @@ def player_html(video,                         # ERP video (f, h, 2h, 3) / (f, 3
                              f"{frames.shape[1]}×{frames.shape[2]}; raise max_bytes or pass fewer frames")
         frames = _resize_frames(frames, max(16, frames.shape[1]*3//4))
 
+# %% ../nbs/08_export.ipynb #b60025ef
 def iframe_html(page:str,                        # a page from `player_html`
                 size:tuple[int,int]=(360, 640),  # (h, w) of its view
                 title:str='dvd360 panorama',     # the frame's title (for screen readers)
@@ -603,6 +608,7 @@ def write_html(video,       # ERP video (f, h, 2h, 3) / (f, 3, h, 2h) (batch dim
     "Write a self-contained HTML 360° player of an ERP video (one file, no network access), atomically."
     return _write_text(player_html(video, **kwargs), path)
 
+# %% ../nbs/08_export.ipynb #51f9d12d
 class HTMLPlayer:
     "A live 360° player in a notebook: shows the `player_html` page in an iframe; `save` writes it to a file."
     @delegates(player_html)
@@ -613,6 +619,7 @@ class HTMLPlayer:
     def __repr__(self)->str: return (f"HTMLPlayer({len(self.html.encode())/1024:.0f} KB page, view "
                                      f"{self.size[0]}×{self.size[1]})")
 
+# %% ../nbs/08_export.ipynb #7b81471c
 def _video_fps(path)->float|None:
     "The frame rate ffmpeg reports for a video file, or None."
     gen = imageio_ffmpeg.read_frames(str(path))

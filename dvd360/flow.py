@@ -16,7 +16,7 @@ import imageio_ffmpeg
 from tqdm.auto import tqdm
 from .geometry import check_erp
 from .scene import wrap_dx
-from .utils import last_line
+from .utils import last_line, VideoError
 
 # %% auto #0
 __all__ = ['DIS_PRESETS', 'FLOW_ESTIMATORS', 'MAX_FLOW_FRACTION', 'FLOW_ENCODINGS', 'REFERENCE_MAX_FLOW', 'REFERENCE_ALPHA',
@@ -52,10 +52,12 @@ def dis_flow(a:np.ndarray,         # uint8 RGB (h, w, 3), frame t
     "OpenCV DIS optical flow from `a` to `b`."
     return cv2.DISOpticalFlow_create(DIS_PRESETS[preset]).calc(_gray(a), _gray(b), None)
 
+# %% ../nbs/03_flow.ipynb #9cf122a3
 def farneback_flow(a:np.ndarray, b:np.ndarray, levels:int=4, winsize:int=15, iterations:int=3)->np.ndarray:
     "OpenCV Farnebäck optical flow from `a` to `b` (float32 (h, w, 2))."
     return cv2.calcOpticalFlowFarneback(_gray(a), _gray(b), None, 0.5, levels, winsize, iterations, 5, 1.2, 0)
 
+# %% ../nbs/03_flow.ipynb #89d3c435
 FLOW_ESTIMATORS = {'dis': dis_flow, 'dis_fast': partial(dis_flow, preset='fast'),
                    'dis_ultrafast': partial(dis_flow, preset='ultrafast'), 'farneback': farneback_flow}
 
@@ -73,6 +75,7 @@ def circular_pad(img:np.ndarray,   # (h, w, ...) image
     "Pad an ERP image's width with `pad` columns from the opposite edge on each side."
     return img if pad == 0 else np.concatenate([img[:, -pad:], img, img[:, :pad]], 1)
 
+# %% ../nbs/03_flow.ipynb #89e630ef
 def estimate_flow(frames,                 # (f, 3, h, w) float in [0, 1] or (f, h, w, 3) uint8 (tensor or array)
                   method='dis',           # a name in `FLOW_ESTIMATORS` or a callable (frame_a, frame_b) → (h, w, 2)
                   pad:int|None=None,      # circular padding in columns each side (default w // 8; 0 = none)
@@ -138,6 +141,7 @@ def check_encoding(encoding:str)->str:
         raise ValueError(f"unknown flow encoding {encoding!r}: expected one of {sorted(FLOW_ENCODINGS)}")
     return encoding
 
+# %% ../nbs/03_flow.ipynb #4e78879f
 @lru_cache(maxsize=8)
 def _wheel(device, dtype)->Tensor: return make_colorwheel().to(device, dtype)
 
@@ -153,6 +157,7 @@ def make_colorwheel()->Tensor:
         rows.append(c)
     return torch.cat(rows)/255
 
+# %% ../nbs/03_flow.ipynb #95fa36c7
 def _max_flow(flow:Tensor, max_flow)->Tensor:
     "The normalising magnitude, broadcastable to (..., h, w)."
     w = flow.shape[-1]
@@ -251,6 +256,7 @@ def reference_flow_image(flow:np.ndarray,                   # (..., h, w, 2) flo
         img[..., i] = np.floor(255*col)
     return img
 
+# %% ../nbs/03_flow.ipynb #89fbdf51
 def reference_flow_to_rgb(flow:Tensor,                      # (..., 2, h, w) flow (dx, dy) in pixels
                           max_flow:float=REFERENCE_MAX_FLOW, # the authors' 25 px
                          )->Tensor:                         # uint8 (..., 3, h, w)
@@ -260,6 +266,7 @@ def reference_flow_to_rgb(flow:Tensor,                      # (..., 2, h, w) flo
     out = (255 - img)[..., ::-1]                              # inversion, then OpenCV's BGR read back as RGB
     return torch.from_numpy(np.ascontiguousarray(out)).movedim(-1, -3).to(flow.device)
 
+# %% ../nbs/03_flow.ipynb #bd8eaac6
 def reference_rgb_to_flow(rgb:Tensor,                       # (..., 3, h, w) as decoded from an authors' flow video; uint8 or float in [0, 1]
                           max_flow:float=REFERENCE_MAX_FLOW,
                           alpha:float=REFERENCE_ALPHA,
@@ -318,9 +325,10 @@ def motion_condition(frames,              # (f, 3, h, w) / (b, f, 3, h, w) float
     return rgb if dev is None else rgb.to(dev)
 
 # %% ../nbs/03_flow.ipynb #55330b8c
-class VideoFlowError(RuntimeError):
+class VideoFlowError(VideoError):
     "A video that cannot be turned into a flow video: undecodable, too short or not ERP (names the file)."
 
+# %% ../nbs/03_flow.ipynb #f65cfe05
 FLOW_VIDEO_TAG = 'dvd360 flow encoding='    # mp4 `comment` metadata of the flow videos dvd360 writes
 
 def flow_video_params(encoding:str, max_flow=None)->list[str]:
@@ -329,6 +337,7 @@ def flow_video_params(encoding:str, max_flow=None)->list[str]:
     extra = '' if max_flow is None else f" max_flow={max_flow if isinstance(max_flow, str) else f'{float(max_flow):g}'}"
     return ['-metadata', f'comment={FLOW_VIDEO_TAG}{check_encoding(encoding)}{extra}']
 
+# %% ../nbs/03_flow.ipynb #ff666192
 def flow_to_uint8(flow:Tensor,            # (..., 2, h, w) flow in pixels
                   max_flow=None,          # as `flow_to_rgb` ('dvd360' only)
                   encoding:str='dvd360',  # 'dvd360' or 'reference'
@@ -338,6 +347,7 @@ def flow_to_uint8(flow:Tensor,            # (..., 2, h, w) flow in pixels
         return (flow_to_rgb(flow, max_flow, 'reference')*255).round().to(torch.uint8).movedim(-3, -1).cpu().numpy()
     return (flow_to_rgb(flow, max_flow).movedim(-3, -1).cpu().numpy()*255 + 0.5).astype(np.uint8)
 
+# %% ../nbs/03_flow.ipynb #d2bc2694
 def flow_video_info(path)->dict:           # {'encoding': 'dvd360' | 'reference' | None, 'max_flow': pixels, 'frame' or None (the default)}
     ("How a flow video was written: a `<name>.json` sidecar's `encoding`/`max_flow`, else the mp4's comment tag; "
      "None where unknown.")
@@ -355,10 +365,12 @@ def flow_video_info(path)->dict:           # {'encoding': 'dvd360' | 'reference'
     if not m or m[1] not in FLOW_ENCODINGS: return dict(encoding=None, max_flow=None)
     return dict(encoding=m[1], max_flow=None if m[2] is None else m[2] if m[2] == 'frame' else float(m[2]))
 
+# %% ../nbs/03_flow.ipynb #2bb65d04
 def flow_video_encoding(path)->str|None:  # 'dvd360', 'reference' or None (unknown)
     "The motion-condition encoding a flow video was written with (`flow_video_info`)."
     return flow_video_info(path)['encoding']
 
+# %% ../nbs/03_flow.ipynb #cc72bcfc
 def to_default_max_flow(rgb:Tensor,      # (..., 3, h, w) frames of a 'dvd360' flow video, uint8 or [0, 1]
                         max_flow,        # the fixed max_flow it was written with (pixels at `width` columns)
                         width:int,       # columns of the video it was written at
@@ -371,6 +383,7 @@ def to_default_max_flow(rgb:Tensor,      # (..., 3, h, w) frames of a 'dvd360' f
                          f"condition: write it again with a fixed or the default max_flow")
     return flow_to_rgb(rgb_to_flow(rgb, max_flow), MAX_FLOW_FRACTION*width)
 
+# %% ../nbs/03_flow.ipynb #14b1add3
 def _flow_video(src:Path, dst:Path, est:Callable, max_flow, pad:int|None, size, quality:int, encoding:str='dvd360'):
     ("Stream one video's frames, write its RGB flow video to `dst` (the caller renames it into place); tags the "
      "encoding.")

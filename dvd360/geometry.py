@@ -31,10 +31,12 @@ def pixel_to_lonlat(x:Tensor,   # column coordinate (continuous, pixel centres a
     "Continuous ERP pixel coordinates → (longitude, latitude) in radians."
     return x/w*2*math.pi - math.pi, math.pi/2 - y/h*math.pi
 
+# %% ../nbs/00_geometry.ipynb #7576a33e
 def lonlat_to_pixel(lon:Tensor, lat:Tensor, h:int, w:int)->tuple[Tensor,Tensor]:
     "(longitude, latitude) → continuous ERP pixel coordinates (inverse of `pixel_to_lonlat`)."
     return (lon + math.pi)/(2*math.pi)*w, (math.pi/2 - lat)/math.pi*h
 
+# %% ../nbs/00_geometry.ipynb #732180fd
 def erp_lonlat(h:int, w:int, device=None, dtype=None)->tuple[Tensor,Tensor]:
     "Longitude and latitude `(h, w)` grids at the pixel centres of an `h`×`w` ERP image."
     dtype = dtype or torch.get_default_dtype()
@@ -49,11 +51,13 @@ def lonlat_to_xyz(lon:Tensor, lat:Tensor)->Tensor:
     c = torch.cos(lat)
     return torch.stack([c*torch.sin(lon), torch.sin(lat), c*torch.cos(lon)], -1)
 
+# %% ../nbs/00_geometry.ipynb #59d022bd
 def xyz_to_lonlat(v:Tensor)->tuple[Tensor,Tensor]:
     "Directions `(..., 3)` (any length) → (longitude in (−π, π], latitude in [−π/2, π/2])."
     x, y, z = v.unbind(-1)
     return torch.atan2(x, z), torch.atan2(y, torch.sqrt(x*x + z*z))
 
+# %% ../nbs/00_geometry.ipynb #2eaee27c
 def erp_directions(h:int, w:int, device=None, dtype=None)->Tensor:
     "Unit view directions `(h, w, 3)` of every pixel of an `h`×`w` ERP image."
     return lonlat_to_xyz(*erp_lonlat(h, w, device, dtype))
@@ -106,11 +110,13 @@ def wrap_pad(x:Tensor)->Tensor:
     "Pad ERP images (..., H, W) with one column from the opposite edge on each side (longitude wraps)."
     return torch.cat([x[..., -1:], x, x[..., :1]], -1)
 
+# %% ../nbs/00_geometry.ipynb #5dca69de
 def erp_grid(lon:Tensor, lat:Tensor, H:int, W:int)->Tensor:
     "`grid_sample` coordinates (..., 2) that sample (lon, lat) from a `wrap_pad`-ed H×W ERP image."
     px, py = lonlat_to_pixel(lon, lat, H, W)
     return torch.stack([(px + 1)/(W + 2)*2 - 1, py/H*2 - 1], -1)     # align_corners=False, padded width
 
+# %% ../nbs/00_geometry.ipynb #c78db99f
 def sample_erp(x:Tensor,      # ERP images (n, c, H, W)
                lon:Tensor,    # longitudes to sample, (n, h, w) or (h, w)
                lat:Tensor,    # latitudes to sample, same shape as `lon`
@@ -121,6 +127,7 @@ def sample_erp(x:Tensor,      # ERP images (n, c, H, W)
     if grid.dim() == 3: grid = grid[None].expand(n, *grid.shape)
     return F.grid_sample(wrap_pad(x), grid, mode=mode, padding_mode='border', align_corners=False)
 
+# %% ../nbs/00_geometry.ipynb #78140c56
 def rotate_erp(x:Tensor,        # ERP images (..., c, h, w)
                yaw:float=0., pitch:float=0., roll:float=0., # camera rotation, radians
                mode:str='bilinear')->Tensor:

@@ -17,8 +17,8 @@ from tqdm.auto import tqdm
 from .geometry import check_erp
 from .projection import four_views, erp_to_cubemap, CUBE_FACES
 from .flow import estimate_flow, rgb_to_flow, end_point_error, MAX_FLOW_FRACTION
-from .data import read_frames, VideoError
-from .utils import load_pretrained, default_device, list_videos, write_csv_atomic, VIDEO_EXTENSIONS
+from .utils import (load_pretrained, default_device, list_videos, write_csv_atomic, VIDEO_EXTENSIONS, read_frames,
+                          VideoError)
 
 # %% auto #0
 __all__ = ['RANGE_TOLERANCE', 'CLIP_MODEL', 'FACE_WEIGHTS', 'FACE_METRICS', 'METRICS', 'ID_COLUMNS', 'PROMPT_COLUMNS',
@@ -56,6 +56,7 @@ def as_videos(video,                # (f, 3, h, w) / (b, f, 3, h, w), float in [
     batched = video.dim() == 5
     return (video if batched else video[None]), batched
 
+# %% ../nbs/11_metrics.ipynb #fa88e5e9
 def _unbatch(x:Tensor, batched:bool)->Tensor: return x if batched else x[0]
 
 def frame_sample(f:int,              # frames in the video
@@ -159,6 +160,7 @@ class ClipEmbedder:
     def __repr__(self): return (f"ClipEmbedder({self.name!r}, device={self.device}, dtype={self.dtype}, "
                                 f"image_size={self.image_size})")
 
+# %% ../nbs/11_metrics.ipynb #6db5b5ac
 def load_clip(model=CLIP_MODEL,   # a `ClipEmbedder`, (CLIPModel, CLIPProcessor), hub id or folder
               **kwargs)->ClipEmbedder:
     "A `ClipEmbedder` from whatever names a CLIP model (an existing one is returned as is)."
@@ -242,6 +244,7 @@ def laplacian_sharpness(images:Tensor,   # (..., 3, h, w) float in [0, 1]
     lap = F.conv2d(F.pad(y, (1, 1, 1, 1), mode='reflect'), k[None, None])
     return lap.flatten(1).var(1, unbiased=False).reshape(images.shape[:-3])
 
+# %% ../nbs/11_metrics.ipynb #905024a8
 def colourfulness(images:Tensor,   # (..., 3, h, w) float in [0, 1]
                  )->Tensor:        # (...,) Hasler–Süsstrunk colourfulness on the 0–255 scale
     "Hasler & Süsstrunk's colourfulness: spread plus 0.3 × mean of the opponent channels rg and yb."
@@ -250,6 +253,7 @@ def colourfulness(images:Tensor,   # (..., 3, h, w) float in [0, 1]
     sd = torch.sqrt(rg.var(-1, unbiased=False) + yb.var(-1, unbiased=False))
     return sd + 0.3*torch.sqrt(rg.mean(-1)**2 + yb.mean(-1)**2)
 
+# %% ../nbs/11_metrics.ipynb #cce4ee0a
 FACE_METRICS = {'sharpness': laplacian_sharpness, 'colourfulness': colourfulness}
 
 def cubemap_quality(video,                          # (f, 3, h, w) / (b, f, 3, h, w) ERP video(s) in [0, 1]
@@ -328,6 +332,7 @@ def condition_flow(condition,                 # RGB flow video (n, 3, h', w') in
         c = c*torch.tensor([w/wc, h/hc], dtype=c.dtype, device=c.device)[:, None, None]
     return c
 
+# %% ../nbs/11_metrics.ipynb #2426307b
 def flow_agreement(video,                 # (f, 3, h, w) / (b, f, 3, h, w) ERP video(s), f ≥ 2
                    condition,             # RGB flow video or flow, as `condition_flow` takes (batched like `video`)
                    method='dis',          # flow estimator for the video (see `estimate_flow`)
@@ -395,6 +400,7 @@ def load_video(video,                          # path to a video file, or a tens
         v = F.interpolate(v, size=tuple(size), mode='area').clamp(0, 1)
     return v
 
+# %% ../nbs/11_metrics.ipynb #e9a140bd
 def evaluate_video(video,                     # video file, or (f, 3, h, w) tensor in [0, 1] (uint8 / (f, h, w, 3) accepted)
                    prompt:str|None=None,      # the prompt it was generated from (for CLIP scores)
                    condition=None,            # motion condition: RGB flow video file, RGB video (f, 3, h, w) or flow (f − 1, 2, h, w)
@@ -455,6 +461,7 @@ def read_prompts(csv_path:str|Path,                 # CSV with an id column and 
         if vid: out[vid] = (r.get(pc) or '').strip()
     return out
 
+# %% ../nbs/11_metrics.ipynb #f855198d
 def _fmt(x, digits:int=4)->str:
     if x is None or (isinstance(x, float) and math.isnan(x)): return ''
     return f"{x:.{digits}g}" if isinstance(x, float) else str(x)
@@ -492,6 +499,7 @@ class Evaluation:
         s = f"Evaluation({len(self.rows)} videos, {len(self.failed)} failed"
         return s + ''.join(f", {k}={v:.4g}" for k, v in self.mean.items()) + ')'
 
+# %% ../nbs/11_metrics.ipynb #32091984
 def evaluate_dir(out_dir:str|Path,                  # folder of generated ERP videos (ids = file names without extension)
                  prompts_csv:str|Path|None=None,    # CSV with `videoid`/`file` and `prompt`/`name` columns
                  clip_model=None,                   # CLIP hub id / folder / `ClipEmbedder` for the CLIP metrics; None: skip them

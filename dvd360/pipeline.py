@@ -27,11 +27,11 @@ from .unet import CircularPadding, adapter_features
 import dvd360
 
 # %% auto #0
-__all__ = ['MOTION_CONFIGS', 'tiny_tokenizer', 'ddim_scheduler', 'quiet_dtype_cast', 'tiny_unet_parts', 'tiny_components',
-           'step_plan', 'rotation_columns', 'rotate_scheduler_state', 'prepare_flow', 'Panorama360PipelineOutput',
-           'Panorama360Pipeline', 'load_or_explain', 'load_adapter', 'motion_module_version',
-           'original_motion_state_dict', 'motion_config_from_tensors', 'load_motion_adapter', 'load_sd15_parts',
-           'fuse_lora', 'to_original_layout', 'unet_to_ldm', 'vae_to_ldm', 'ldm_checkpoint']
+__all__ = ['MOTION_CONFIGS', 'tiny_tokenizer', 'ddim_scheduler', 'quiet_loggers', 'quiet_dtype_cast', 'warn_long_prompts',
+           'tiny_unet_parts', 'tiny_components', 'step_plan', 'rotation_columns', 'rotate_scheduler_state',
+           'prepare_flow', 'Panorama360PipelineOutput', 'Panorama360Pipeline', 'load_or_explain', 'load_adapter',
+           'motion_module_version', 'original_motion_state_dict', 'motion_config_from_tensors', 'load_motion_adapter',
+           'load_sd15_parts', 'fuse_lora', 'to_original_layout', 'unet_to_ldm', 'vae_to_ldm', 'ldm_checkpoint']
 
 # %% ../nbs/09_pipeline.ipynb #a088fb00
 def _byte_unicode_chars()->list[str]:
@@ -62,14 +62,32 @@ def ddim_scheduler(timestep_spacing:str='linspace', # 'linspace' (diffusers' Ani
 
 # %% ../nbs/09_pipeline.ipynb #a9c1e0d2
 @contextmanager
+def quiet_loggers(*names:str):
+    "Only errors from the loggers `names` inside the block (their levels restored after it)."
+    import logging
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers: lg.setLevel(logging.ERROR)
+    try: yield
+    finally:
+        for lg, lvl in zip(loggers, levels): lg.setLevel(lvl)
+
+# %% ../nbs/09_pipeline.ipynb #67204d8c
 def quiet_dtype_cast():
     ("Silence diffusers' 'modules that should be kept in float32: []' warning, logged on every "
      "`UNetMotionModel.to(dtype)` (`from_unet2d` included).")
-    import logging
-    lg = logging.getLogger('diffusers.models.modeling_utils'); lvl = lg.level
-    lg.setLevel(logging.ERROR)
-    try: yield
-    finally: lg.setLevel(lvl)
+    return quiet_loggers('diffusers.models.modeling_utils')
+
+# %% ../nbs/09_pipeline.ipynb #d052093b
+def warn_long_prompts(tokenizer, prompts:str|list[str]|None):
+    "One warning line for each prompt longer than the text encoder reads, naming the words it drops."
+    if prompts is None: return
+    m = tokenizer.model_max_length
+    for p in [prompts] if isinstance(prompts, str) else prompts:
+        ids = tokenizer(p, verbose=False).input_ids
+        if len(ids) > m:
+            warnings.warn(f"prompt {p!r} is {len(ids)} tokens long and the text encoder reads {m}: "
+                          f"{tokenizer.decode(ids[m - 1:-1])!r} is dropped", stacklevel=4)
 
 # %% ../nbs/09_pipeline.ipynb #ef0820f1
 def tiny_unet_parts(seed:int=0,                 # seed of the random weights
@@ -87,6 +105,7 @@ def tiny_unet_parts(seed:int=0,                 # seed of the random weights
                                motion_num_attention_heads=2, motion_max_seq_length=32)
     return u2d.eval(), motion.eval()
 
+# %% ../nbs/09_pipeline.ipynb #0ef73e18
 def tiny_components(seed:int=0,              # seed of the random weights
                     with_adapter:bool=True,  # include a tiny `Adapter360` (else `adapter=None`)
                    )->dict:
@@ -135,6 +154,7 @@ def rotation_columns(angle:float, # rotation per step, radians
                       f"columns ({2*math.pi*k/width:.6g} rad) so that latents are never interpolated")
     return k
 
+# %% ../nbs/09_pipeline.ipynb #08b76691
 def rotate_scheduler_state(scheduler,     # a diffusers scheduler between two `step` calls
                            like:Tensor,   # the latents: state tensors of exactly this shape are rolled
                            angle:float,   # rotation, radians (as `roll_longitude`)
@@ -191,6 +211,7 @@ class Panorama360PipelineOutput(AnimateDiffPipelineOutput):
     ("Output of `Panorama360Pipeline`: `frames` as (b, f, H, W, 3) numpy, (b, f, 3, H, W) tensor, lists of PIL "
      "images, or latents.")
 
+# %% ../nbs/09_pipeline.ipynb #1809dfd9
 class Panorama360Pipeline(AnimateDiffPipeline):
     "360DVD sampler (paper §3.4): AnimateDiff + 360-Adapter features, latent rotation and circular padding."
     model_cpu_offload_seq = "text_encoder->adapter->unet->vae"
@@ -280,6 +301,7 @@ def check_call_inputs(self:Panorama360Pipeline, prompt, negative_prompt, flow, m
         raise ValueError("a flow (motion condition) video was given, but the pipeline has no 360-Adapter (adapter=None)")
     return flow
 
+# %% ../nbs/09_pipeline.ipynb #cdf14ee7
 @patch
 def flow_features(self:Panorama360Pipeline, flow, flow_encoding:str|None, num_frames:int, height:int, width:int,
                   device):
@@ -291,18 +313,25 @@ def flow_features(self:Panorama360Pipeline, flow, flow_encoding:str|None, num_fr
             condition_for_adapter(flow, flow_encoding or adapter_input_spec(self.adapter)[0], self.adapter))
     return self.adapter(cond.to(device=device, dtype=next(self.adapter.parameters()).dtype))
 
+# %% ../nbs/09_pipeline.ipynb #990e2376
 @patch
 def frame_prompt_embeds(self:Panorama360Pipeline, prompt, negative_prompt, prompt_embeds, negative_prompt_embeds,
                         num_frames:int, device)->tuple[Tensor, Tensor|None]:
     "Text embeddings as AnimateDiffPipeline makes them: CFG stacks [negative, positive], then one copy per frame."
     kw = self._cross_attention_kwargs
     lora_scale = kw.get('scale', None) if kw is not None else None
-    prompt_embeds, negative_prompt_embeds = self.encode_prompt(
-        prompt, device, 1, self.do_classifier_free_guidance, negative_prompt, prompt_embeds=prompt_embeds,
-        negative_prompt_embeds=negative_prompt_embeds, lora_scale=lora_scale, clip_skip=self.clip_skip)
+    if prompt_embeds is None: warn_long_prompts(self.tokenizer, prompt)
+    if negative_prompt_embeds is None and self.do_classifier_free_guidance:
+        warn_long_prompts(self.tokenizer, negative_prompt)
+    # our one line above replaces transformers' and diffusers' two
+    with quiet_loggers('transformers.tokenization_utils_base', 'diffusers.pipelines.animatediff.pipeline_animatediff'):
+        prompt_embeds, negative_prompt_embeds = self.encode_prompt(
+            prompt, device, 1, self.do_classifier_free_guidance, negative_prompt, prompt_embeds=prompt_embeds,
+            negative_prompt_embeds=negative_prompt_embeds, lora_scale=lora_scale, clip_skip=self.clip_skip)
     if self.do_classifier_free_guidance: prompt_embeds = torch.cat([negative_prompt_embeds, prompt_embeds])
     return prompt_embeds.repeat_interleave(repeats=num_frames, dim=0), negative_prompt_embeds
 
+# %% ../nbs/09_pipeline.ipynb #a6c085af
 @patch
 def denoise_360(self:Panorama360Pipeline, latents:Tensor, timesteps, prompt_embeds:Tensor, negative_prompt_embeds,
                 features,
@@ -340,6 +369,7 @@ def denoise_360(self:Panorama360Pipeline, latents:Tensor, timesteps, prompt_embe
     self._rotation = 0.
     return latents
 
+# %% ../nbs/09_pipeline.ipynb #c5a3b3e2
 @patch
 def decode_360(self:Panorama360Pipeline, latents:Tensor, output_type:str, circular_padding:bool, decode_chunk_size:int):
     "Decode latents to frames of `output_type`, with the VAE decoder's width padded circularly (no seam) if asked."
@@ -347,6 +377,7 @@ def decode_360(self:Panorama360Pipeline, latents:Tensor, output_type:str, circul
         video_tensor = self.decode_latents(latents, decode_chunk_size)
     return self.video_processor.postprocess_video(video=video_tensor, output_type=output_type)
 
+# %% ../nbs/09_pipeline.ipynb #c417e3c6
 @patch
 def guided_prediction(self:Panorama360Pipeline, latents:Tensor, t, prompt_embeds:Tensor, feats, adapter_scale:float,
                       cross_attention_kwargs:dict|None)->Tensor:
@@ -360,6 +391,7 @@ def guided_prediction(self:Panorama360Pipeline, latents:Tensor, t, prompt_embeds
     uncond, text = pred.chunk(2)
     return uncond + self.guidance_scale*(text - uncond)
 
+# %% ../nbs/09_pipeline.ipynb #0a3e2e95
 @patch
 def rotate_step(self:Panorama360Pipeline, latents:Tensor, cols:int, total:int)->tuple[Tensor, int]:
     ("Roll the latents and the scheduler's state `cols` columns east; returns them and the total rotation (columns "
@@ -466,6 +498,7 @@ def load_or_explain(what:str,        # what is being loaded, for the message (e.
         raise OSError(f"could not load the {what} from {str(src)!r}{f' ({expected})' if expected else ''}: "
                       f"{type(e).__name__}: {first}. {_hub_hint(src)}.") from e
 
+# %% ../nbs/09_pipeline.ipynb #f9b10809
 def load_adapter(src,                    # Adapter360, folder (save_pretrained), reference .pt/.pth/.ckpt/.safetensors file, state dict or hub id
                  local_files_only:bool=False, # never touch the network
                  **config,               # `Adapter360` config for reference checkpoints (default: the released one)
@@ -505,6 +538,7 @@ def motion_module_version(sd:dict, # original-format AnimateDiff motion-module s
     if _MM_MID in sd: return 'v2'
     return 'v1' if sd[_MM_PE].shape[1] == 24 else 'v3'
 
+# %% ../nbs/09_pipeline.ipynb #7fae3865
 def original_motion_state_dict(path)->dict[str,Tensor]:
     ("Load an original AnimateDiff motion module file (.ckpt/.pth/.pt/.bin or .safetensors), unwrapping `state_dict` "
      "and `module.`.")
@@ -514,6 +548,7 @@ def original_motion_state_dict(path)->dict[str,Tensor]:
     if not isinstance(sd, dict): raise ValueError(f"{p}: expected a state dict, got {type(sd).__name__}")
     return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in sd.items()}
 
+# %% ../nbs/09_pipeline.ipynb #caa016a7
 def motion_config_from_tensors(sd:dict)->dict:
     ("What an original motion module's tensors determine: block channels, motion layers per block, positional table "
      "length, mid block.")
@@ -528,6 +563,7 @@ def motion_config_from_tensors(sd:dict)->dict:
                 motion_layers_per_block=len(layers[0]), motion_max_seq_length=int(sd[_MM_PE].shape[1]),
                 use_motion_mid_block=_MM_MID in sd)
 
+# %% ../nbs/09_pipeline.ipynb #7aecfb25
 def load_motion_adapter(src,                          # MotionAdapter, diffusers folder or hub id, or an original .ckpt/.safetensors file
                         local_files_only:bool=False,  # never touch the network (folders and hub ids; files never do)
                         config:dict|None=None,        # config overrides for an original file (e.g. a small test model)
@@ -625,6 +661,7 @@ def load_sd15_parts(base:str=SD15_MODEL, # SD 1.5 in diffusers format: hub id or
                           f"merges.txt are missing. {_hub_hint(base)}.")
     return tokenizer, text_encoder, vae, unet2d
 
+# %% ../nbs/09_pipeline.ipynb #c42520b1
 def fuse_lora(pipe,                      # any diffusers pipeline with LoRA loading (SD 1.5, Wan, …)
               lora,                      # LoRA file, folder, hub id or state dict
               scale:float=1.0,           # strength
@@ -642,6 +679,7 @@ def fuse_lora(pipe,                      # any diffusers pipeline with LoRA load
     pipe.unload_lora_weights()
     return pipe
 
+# %% ../nbs/09_pipeline.ipynb #53025e01
 @patch(cls_method=True)
 def from_pretrained_360(cls:Panorama360Pipeline,
         base:str=SD15_MODEL, # SD 1.5 in diffusers format: hub id or folder (tokenizer/, text_encoder/, vae/, unet/)
@@ -720,6 +758,7 @@ def unet_to_ldm(unet):
         out['model.diffusion_model.' + name] = v
     return out
 
+# %% ../nbs/09_pipeline.ipynb #96683891
 def vae_to_ldm(vae):
     "`AutoencoderKL` state dict → SD 1.x original names."
     n, out, top = len(vae.config.up_block_types), {}, DIFFUSERS_TO_LDM_MAPPING['vae']
@@ -739,6 +778,7 @@ def vae_to_ldm(vae):
         out['first_stage_model.' + name] = v
     return out
 
+# %% ../nbs/09_pipeline.ipynb #9f4ccae8
 def ldm_checkpoint(unet:UNet2DConditionModel|None=None, vae:AutoencoderKL|None=None,
                    text_encoder:CLIPTextModel|None=None)->dict[str,Tensor]:
     ("SD 1.x parts under the original (LDM) names of a single-file checkpoint, as personalised models ship "
@@ -747,4 +787,3 @@ def ldm_checkpoint(unet:UNet2DConditionModel|None=None, vae:AutoencoderKL|None=N
                                           for k, v in text_encoder.state_dict().items()}
     return {k: v.contiguous() for k, v in {**(unet_to_ldm(unet) if unet is not None else {}),
                                            **(vae_to_ldm(vae) if vae is not None else {}), **te}.items()}
-

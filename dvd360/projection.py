@@ -121,6 +121,7 @@ def erp_to_cubemap(erp:Tensor,        # ERP images (..., c, H, W)
     "Six 90° cube faces of ERP images (front, right, back, left, up, down)."
     return erp_to_perspective(erp, 90., list(_CUBE_YAW), list(_CUBE_PITCH), size=(face_size, face_size), mode=mode)
 
+# %% ../nbs/01_projection.ipynb #495cebce
 def cubemap_to_erp(faces:Tensor,              # cube faces (..., 6, c, s, s) in `CUBE_FACES` order
                    erp_size:tuple[int,int]=(512, 1024),
                    mode:str='bilinear')->Tensor: # ERP (..., c, H, W)

@@ -118,6 +118,7 @@ def sun_direction(scene:Scene, like:Tensor)->Tensor:
     lon, lat = (_rgb(math.radians(a), like) for a in scene.sun)
     return lonlat_to_xyz(lon, lat)
 
+# %% ../nbs/02_scene.ipynb #0e19825e
 def sky_color(scene:Scene,   # the world
               d:Tensor,      # unit world directions (..., 3)
              )->Tensor:      # (..., 3) colours in [0, 1]
@@ -275,6 +276,7 @@ def render_video(scene:Scene,          # the world
     col, depth = trace(scene, pos, d, math.pi/h)
     return rearrange(col, 'f (h w) c -> f c h w', h=h), rearrange(depth, 'f (h w) -> f h w', h=h)
 
+# %% ../nbs/02_scene.ipynb #dfe2ae32
 def render_erp(scene:Scene, h:int, w:int,
                camera_position=(0., 0., 0.),  # (3,) metres
                rotation=None,                 # None, (yaw, pitch, roll) in radians, or a 3×3 camera-to-world matrix
@@ -285,6 +287,7 @@ def render_erp(scene:Scene, h:int, w:int,
                               device, dtype)
     return img[0], depth[0]
 
+# %% ../nbs/02_scene.ipynb #0f13da9b
 def render_perspective(scene:Scene,          # the world
                        h:int, w:int,          # frame size (any aspect)
                        fov:float=90.,         # horizontal field of view, degrees (as `projection.erp_to_perspective`)
@@ -324,10 +327,12 @@ def camera_path(f:int,                       # number of frames
     pos = torch.as_tensor(start, dtype=torch.float64) + step*i[:, None]*fwd
     return pos, camera_rotations(yaw, f, dtype=torch.float64)
 
+# %% ../nbs/02_scene.ipynb #5c8eb6c6
 def yaw_pan(f:int, degrees_per_frame:float)->tuple[Tensor,Tensor]:
     "A camera turning in place by `degrees_per_frame` (positive: to the right)."
     return camera_path(f, degrees_per_frame=degrees_per_frame)
 
+# %% ../nbs/02_scene.ipynb #1173b442
 def dolly(f:int, step:float)->tuple[Tensor,Tensor]:
     "A camera moving forward (+z) by `step` metres per frame, not turning."
     return camera_path(f, step=step)
@@ -337,6 +342,7 @@ def wrap_dx(dx:Tensor, w:int)->Tensor:
     "Wrap horizontal pixel displacements to (−w/2, w/2], the short way around the ERP seam."
     return w/2 - torch.remainder(w/2 - dx, w)
 
+# %% ../nbs/02_scene.ipynb #84818782
 def flow_from_depth(depth:Tensor,      # (f, h, w) depth of each frame (+inf at infinity)
                     positions,         # (f, 3) camera positions
                     rotations=None,    # camera rotations as in `camera_rotations`
@@ -356,6 +362,7 @@ def flow_from_depth(depth:Tensor,      # (f, h, w) depth of each frame (+inf at 
     x0, y0 = lonlat_to_pixel(lon, lat, h, w)
     return torch.stack([wrap_dx(x1 - x0, w), y1 - y0], 1).to(depth.dtype)
 
+# %% ../nbs/02_scene.ipynb #2e2d9047
 def render_flow(scene:Scene, h:int, w:int, positions=None, rotations=None, device=None, dtype=None)->Tensor:
     "Ground-truth optical flow `(f − 1, 2, h, w)` (pixels) of `render_video(scene, h, w, positions, rotations)`."
     _, depth = render_video(scene, h, w, positions, rotations, device, dtype)

@@ -13,12 +13,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from PIL import Image
-import imageio_ffmpeg
 from tqdm.auto import tqdm
 from .geometry import check_erp
 from .projection import four_views
-from .data import VideoError
-from .utils import last_line, load_pretrained, default_device, VIDEO_EXTENSIONS, write_csv_atomic, list_videos
+from .utils import (last_line, load_pretrained, default_device, VIDEO_EXTENSIONS, write_csv_atomic, list_videos,
+                          VideoError, read_frames)
 
 # %% auto #0
 __all__ = ['VIEW_NAMES', 'IMAGE_EXTENSIONS', 'BLIP_LARGE', 'FUSION_TASK', 'FUSION_EXAMPLES', 'CAPTIONERS', 'SUMMARISERS',
@@ -33,19 +32,8 @@ VIEW_NAMES = ('front', 'right', 'back', 'left')   # the four views, yaw 0°, 90�
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff')
 
 def first_frame(path:str|Path)->np.ndarray: # uint8 (h, w, 3)
-    "The first frame of a video, decoded by ffmpeg (`imageio-ffmpeg`); a `VideoError` names a missing or broken file."
-    path = Path(path)
-    if not path.is_file(): raise VideoError(f"video not found: {path}")
-    gen = None
-    try:
-        gen = imageio_ffmpeg.read_frames(str(path))
-        w, h = next(gen)['size']
-        buf = next(gen, None)
-    except Exception as e: raise VideoError(f"cannot decode video {path}: {last_line(e)}") from None
-    finally:
-        if gen is not None: gen.close()
-    if buf is None or len(buf) != w*h*3: raise VideoError(f"video {path} has no decodable frame")
-    return np.frombuffer(buf, np.uint8).reshape(h, w, 3).copy()
+    "The first frame of a video (`read_frames`); a `VideoError` names a missing or broken file."
+    return read_frames(path, [0])[0].copy()
 
 # %% ../nbs/05_textfusion.ipynb #7cc90551
 def erp_frame(frame_or_video)->Tensor: # float (3, H, W) in [0, 1]
@@ -74,6 +62,7 @@ def erp_frame(frame_or_video)->Tensor: # float (3, H, W) in [0, 1]
     check_erp(*x.shape[-2:])
     return x
 
+# %% ../nbs/05_textfusion.ipynb #4357c297
 def panorama_views(frame_or_video, # anything `erp_frame` accepts
                    size:int=384,   # side of each square view
                   )->Tensor:       # (4, 3, size, size) in [0, 1]: front, right, back, left
@@ -185,6 +174,7 @@ def format_view_captions(captions:Sequence[str])->str:
         raise ValueError(f"expected four view captions (front, right, back, left), got {captions!r}")
     return '\n'.join(f"{n}: {' '.join(str(c).split())}" for n, c in zip(VIEW_NAMES, captions))
 
+# %% ../nbs/05_textfusion.ipynb #3a7b70c7
 def fusion_prompt(captions:Sequence[str],       # captions of the front, right, back, left views
                   examples:Sequence|None=None,  # few-shot (captions, answer) pairs; None: `FUSION_EXAMPLES`, (): none
                   task:str|None=None,           # the system message; None: `FUSION_TASK`
@@ -210,6 +200,7 @@ def clean_caption(text:str)->str:
     t = ' '.join(t.split())
     return t[:-1] if t.endswith('.') and not t.endswith('..') else t
 
+# %% ../nbs/05_textfusion.ipynb #acad59df
 def plain_prompt(messages:list[dict])->str:
     "A completion prompt from chat messages, for tokenizers without a chat template (base models)."
     parts = [m['content'] for m in messages if m['role'] == 'system']
@@ -237,6 +228,7 @@ def content_words(phrase:str)->set[str]:
      "dedupe key).")
     return {_singular(w) for w in re.findall(r"[a-z0-9][a-z0-9'-]*", phrase.lower()) if w not in _STOPWORDS}
 
+# %% ../nbs/05_textfusion.ipynb #4758bec8
 def _join(items:list[str])->str: return items[0] if len(items) == 1 else ', '.join(items[:-1]) + ' and ' + items[-1]
 
 def _context(phrase:str)->str|None:
@@ -282,9 +274,11 @@ class LLMError(RuntimeError):
     def __init__(self, msg:str, url:str|None=None, status:int|None=None, server_message:str|None=None):
         super().__init__(msg); self.url, self.status, self.server_message = url, status, server_message
 
+# %% ../nbs/05_textfusion.ipynb #3a3678f5
 class LLMTimeoutError(LLMError, TimeoutError):
     "No answer from an LLM endpoint within the timeout."
 
+# %% ../nbs/05_textfusion.ipynb #3bf18923
 def chat_completions_url(base_url:str)->str:
     ("The chat-completions URL of an OpenAI-compatible base URL ('http://host:8000' → "
      "'http://host:8000/v1/chat/completions').")
@@ -448,6 +442,7 @@ def make_captioner(kind_or_path:str|Path|Callable='blip', # 'blip' | 'blip-large
     if callable(kind_or_path): return kind_or_path
     return BlipCaptioner(CAPTIONERS.get(str(kind_or_path).lower(), kind_or_path), **kwargs)
 
+# %% ../nbs/05_textfusion.ipynb #78f556bc
 def make_summariser(kind:str|Callable='merge', # 'merge' | 'openai' | 'api' | 'local' | a callable
                     **kwargs)->Callable:        # options of that summariser
     ("A summariser by kind: `MergeSummariser`, `OpenAISummariser` or `LocalLLMSummariser` (a callable is returned as "
@@ -470,6 +465,7 @@ class PanoramaCaption:
     views:list[str]    # captions of the front, right, back, left views
     def by_view(self)->dict[str, str]: return dict(zip(VIEW_NAMES, self.views))
 
+# %% ../nbs/05_textfusion.ipynb #9eebcc69
 def _check_captions(caps, captioner)->list[str]:
     if isinstance(caps, str) or not isinstance(caps, Sequence) or len(caps) != 4 or not all(isinstance(c,
                                                                                                        str) for c in caps):
@@ -484,6 +480,7 @@ def caption_views(views:Sequence, captioner:Callable, summariser:Callable)->Pano
         raise TypeError(f"the summariser {summariser!r} should return a non-empty string, got {fused!r}")
     return PanoramaCaption(' '.join(fused.split()), caps)
 
+# %% ../nbs/05_textfusion.ipynb #12cf4df7
 def caption_panorama(frame_or_video,                       # video/image path, PIL image, array or tensor (first frame is used)
                      captioner:str|Callable='blip',        # images → captions, or a name for `make_captioner`
                      summariser:str|Callable='merge',      # captions → caption, or a kind for `make_summariser`

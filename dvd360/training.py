@@ -18,7 +18,8 @@ from torch import Tensor
 from torch.utils.data import Sampler, DataLoader
 from einops import rearrange
 from .geometry import check_erp, latitude_weights
-from .utils import output_folder_problem, space_problem, available_memory, largest_fit, human_bytes, SD15_MODEL
+from .utils import (output_folder_problem, space_problem, available_memory, largest_fit, human_bytes, SD15_MODEL,
+                          level_bytes)
 from .data import Web360Dataset
 from .adapter import Adapter360, condition_for_adapter
 from .unet import adapter_features
@@ -29,11 +30,10 @@ __all__ = ['WEIGHT_SUFFIXES', 'CHECKPOINT_MODES', 'TASKS', 'TASK_MODULES', 'RESU
            'diffusion_target', 'TrainConfig', 'size_multiple', 'noise_scheduler', 'build_dataset', 'hub_online',
            'check_sources', 'load_components', 'EpochSampler', 'encode_prompts', 'encode_video', 'training_loss',
            'temporal_difference_loss', 'sample_timesteps', 'snr_weights', 'weighted_mse', 'AdapterWithMotion',
-           'BaseDenoiser', 'VAETrainer', 'base_loss', 'vae_loss', 'save_weights', 'save_checkpoint', 'list_checkpoints',
-           'resolve_checkpoint', 'validation_inputs', 'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights',
-           'make_accelerator', 'RunLock', 'set_gradient_checkpointing', 'train', 'task_spec', 'run_disk_bytes',
-           'run_device', 'training_memory', 'check_training_memory', 'trainable', 'check_resume_config', 'train_parser',
-           'parse_train_args', 'main']
+           'save_weights', 'save_checkpoint', 'list_checkpoints', 'resolve_checkpoint', 'validation_inputs', 'validate',
+           'NonFiniteLossError', 'task_loss', 'ema_weights', 'make_accelerator', 'RunLock',
+           'set_gradient_checkpointing', 'train', 'task_spec', 'run_disk_bytes', 'run_device', 'training_memory',
+           'check_training_memory', 'trainable', 'check_resume_config', 'train_parser', 'parse_train_args', 'main']
 
 # %% ../nbs/10_training.ipynb #e40e28c8
 def latitude_aware_loss(pred:Tensor,               # model output, latents (b, c, f, h, w) (any leading dims)
@@ -264,6 +264,7 @@ class TrainConfig:
         d.update(kw)
         return type(self).from_dict(d, source='overrides')
 
+# %% ../nbs/10_training.ipynb #20533d90
 # names used by diffusers' example training scripts
 _ALIASES = dict(learning_rate='lr', train_batch_size='batch_size', max_train_steps='max_steps',
                 checkpointing_steps='checkpoint_every',
@@ -291,6 +292,7 @@ def noise_scheduler(config:TrainConfig):
                          beta_end=config.beta_end, beta_schedule=config.beta_schedule,
                          prediction_type=config.prediction_type, clip_sample=False)
 
+# %% ../nbs/10_training.ipynb #4be7881a
 def build_dataset(config:TrainConfig)->Web360Dataset:
     "The `Web360Dataset` of `config` (clip length, stride, size, augmentation, cached latents)."
     if not config.data_root:
@@ -300,6 +302,7 @@ def build_dataset(config:TrainConfig)->Web360Dataset:
                          random_yaw=config.random_yaw, require_flow=config.require_flow,
                          seed=config.seed, latents_dir=config.latents_dir)
 
+# %% ../nbs/10_training.ipynb #2c9e8a65
 WEIGHT_SUFFIXES = ('.safetensors', '.ckpt', '.pth', '.pt', '.bin')
 
 def hub_online(timeout:float=2.)->bool:
@@ -311,6 +314,7 @@ def hub_online(timeout:float=2.)->bool:
                                  timeout=timeout).close(); return True
     except OSError: return False
 
+# %% ../nbs/10_training.ipynb #cf9b82fa
 def check_sources(sources:dict,        # what → hub id, folder or file (None: not used)
                   offline:bool=False,  # only the local cache may be used
                   flag:str='--offline', # how the user says "offline" (for the message)
@@ -341,6 +345,7 @@ def check_sources(sources:dict,        # what → hub id, folder or file (None: 
                       f"copy DIR here and pass the folder instead of the hub id")
     return [s for _, s in hub]
 
+# %% ../nbs/10_training.ipynb #a681ae43
 def load_components(config:TrainConfig)->dict:
     "Tokenizer, text encoder, VAE, motion U-Net, DDPM scheduler and `Adapter360` for `config` (on CPU, float32)."
     if config.tiny:
@@ -423,6 +428,7 @@ def encode_prompts(tokenizer, text_encoder, captions:list[str])->Tensor:
     p = next(text_encoder.parameters())
     return text_encoder(ids.to(p.device))[0]
 
+# %% ../nbs/10_training.ipynb #61e540aa
 def encode_video(vae, pixel_values:Tensor,        # (b, f, 3, H, W) in [-1, 1]
                  generator:torch.Generator|None=None, batch_frames:int=8)->Tensor: # latents (b, c, f, H/8, W/8)
     "VAE-encode a video in chunks of `batch_frames` frames, sample the posterior, scale by `scaling_factor`."
@@ -474,12 +480,14 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
     return loss + temporal_weight*temporal_difference_loss(pred, target, latitude_aware,
                                                            sw) if temporal_weight else loss
 
+# %% ../nbs/10_training.ipynb #2d856fac
 def temporal_difference_loss(pred:Tensor, target:Tensor,     # (b, c, f, h, w)
                              latitude_aware:bool=True, sample_weights:Tensor|None=None)->Tensor:
     ("`weighted_mse` of the frame-to-frame differences of prediction and target: the part of the error that is "
      "motion (with x₀ prediction, a wrong direction costs here even where the frames are a blur).")
     return weighted_mse(pred.diff(dim=2), target.diff(dim=2), latitude_aware, sample_weights)
 
+# %% ../nbs/10_training.ipynb #04f1f05e
 def sample_timesteps(scheduler, b:int, generator:torch.Generator,
                      timestep_range:tuple|None=None, # [lo, hi); None: every training timestep
                     )->Tensor:                       # (b,) int64 on the CPU
@@ -487,6 +495,7 @@ def sample_timesteps(scheduler, b:int, generator:torch.Generator,
     lo, hi = timestep_range or (0, scheduler.config.num_train_timesteps)
     return torch.randint(int(lo), int(hi), (b,), generator=generator)
 
+# %% ../nbs/10_training.ipynb #2d4315d5
 def snr_weights(scheduler,          # the training noise scheduler
                 timesteps:Tensor,   # (b,) integer timesteps
                 gamma:float,        # cap γ
@@ -499,6 +508,7 @@ def snr_weights(scheduler,          # the training noise scheduler
     kind = scheduler.config.prediction_type
     return w0/snr if kind == 'epsilon' else w0/(snr + 1) if kind == 'v_prediction' else w0
 
+# %% ../nbs/10_training.ipynb #59768c15
 def weighted_mse(pred:Tensor, target:Tensor,         # (b, c, f, h, w)
                  latitude_aware:bool=True,           # |cos latitude| row weights (eq. 10)
                  sample_weights:Tensor|None=None,    # (b,) per-sample weights (e.g. `snr_weights`)
@@ -511,6 +521,7 @@ def weighted_mse(pred:Tensor, target:Tensor,         # (b, c, f, h, w)
     if latitude_aware: err = err*latitude_weights(*pred.shape[-2:], device=pred.device, dtype=torch.float32)
     return (err.flatten(1).mean(1)*sample_weights.to(err.device)).mean()
 
+# %% ../nbs/10_training.ipynb #aa08ecb0
 class AdapterWithMotion(nn.Module):
     ("The 360-Adapter and the motion U-Net whose motion modules train with it (`train_motion_modules`); one module, "
      "so that multi-process training sees every trained weight used in its forward.")
@@ -528,72 +539,20 @@ class AdapterWithMotion(nn.Module):
         self.unet.save_motion_modules(folder/'motion_adapter')
         return [folder/'adapter', folder/'motion_adapter']
 
-class BaseDenoiser(nn.Module):
-    "The base text-to-video model as one trainable module: CLIP text encoder + motion U-Net (task 'base')."
-    def __init__(self, unet:nn.Module, text_encoder:nn.Module):
-        super().__init__()
-        self.unet, self.text_encoder = unet, text_encoder
-    def forward(self, noisy:Tensor, timesteps:Tensor, input_ids:Tensor)->Tensor:
-        "Predict the scheduler's target for noisy latents (b, c, f, h, w) and token ids (b, n)."
-        text = self.text_encoder(input_ids)[0].repeat_interleave(noisy.shape[2], 0)
-        return self.unet(noisy, timesteps, encoder_hidden_states=text).sample
-
-class VAETrainer(nn.Module):
-    "An `AutoencoderKL` as one trainable module (task 'vae'): frames → posterior sample → reconstruction, KL."
-    def __init__(self, vae:nn.Module):
-        super().__init__()
-        self.vae = vae
-    def forward(self, x:Tensor, generator:torch.Generator|None=None)->tuple[Tensor,Tensor]:
-        "Reconstruction of frames x (n, 3, H, W) in [-1, 1] and the mean KL of the posterior."
-        post = self.vae.encode(x).latent_dist
-        return self.vae.decode(post.sample(generator)).sample, post.kl().mean()
-
-def base_loss(models:dict,               # tokenizer, scheduler, vae (unless latents are cached)
-              model:BaseDenoiser,        # the trained module (possibly wrapped by accelerate)
-              batch:dict, generator:torch.Generator,
-              caption_dropout:float=0.1, latitude_aware:bool=False, snr_gamma:float|None=None,
-              vae_batch_frames:int=8, timestep_range:tuple|None=None)->Tensor:
-    "Denoising loss of the base text-to-video model on one batch (no adapter; captions dropped for CFG)."
-    sched, tok = models['scheduler'], models['tokenizer']
-    p = next(model.parameters()); device = p.device
-    with torch.no_grad():
-        if 'latents' in batch: latents = batch['latents'].to(device, torch.float32)
-        else: latents = encode_video(models['vae'], batch['pixel_values'], generator, vae_batch_frames).float()
-        b = latents.shape[0]
-        captions = ['' if r < caption_dropout else c for r, c in zip(torch.rand(b, generator=generator).tolist(),
-                                                                     batch['caption'])]
-        ids = tok(captions, padding='max_length', max_length=tok.model_max_length, truncation=True,
-                  return_tensors='pt').input_ids
-        t = sample_timesteps(sched, b, generator, timestep_range).to(device)
-        noise = torch.randn(latents.shape, generator=generator).to(device)
-        noisy = sched.add_noise(latents, noise, t)
-        target = diffusion_target(sched, latents, noise, t)
-    pred = model(noisy, t, ids.to(device))
-    return weighted_mse(pred, target, latitude_aware, snr_weights(sched, t, snr_gamma) if snr_gamma else None)
-
-def vae_loss(model:VAETrainer, batch:dict, generator:torch.Generator, kl_weight:float=1e-6)->Tensor:
-    "L1 reconstruction + `kl_weight`·KL of the autoencoder on every frame of the batch's clips."
-    p = next(model.parameters())
-    x = rearrange(batch['pixel_values'], 'b f c h w -> (b f) c h w').to(p.device, p.dtype)
-    rec, kl = model(x, generator)
-    return F.l1_loss(rec.float(), x.float()) + kl_weight*kl.float()
-
 # %% ../nbs/10_training.ipynb #2ca61cde
 def _rmtree(p:Path):
     if p.exists(): shutil.rmtree(p)
 
 def save_weights(model:nn.Module, folder:str|Path, ema=None)->list[Path]:
-    ("Save what trains as diffusers folders: `adapter/`, or `unet/` + `text_encoder/` (base), or `vae/`; EMA weights "
-     "if given.")
+    ("Save what trains as diffusers folders: `adapter/`, or what a task's module saves (`save_weights`); EMA "
+     "weights if given.")
     folder = Path(folder)
     with ema_weights(model, ema):
-        if hasattr(model, 'save_weights'): return model.save_weights(folder)   # a task's own module (e.g. a Wan LoRA)
-        if isinstance(model, BaseDenoiser):
-            model.unet.save_pretrained(folder/'unet'); model.text_encoder.save_pretrained(folder/'text_encoder')
-            return [folder/'unet', folder/'text_encoder']
-        if isinstance(model, VAETrainer): model.vae.save_pretrained(folder/'vae'); return [folder/'vae']
+        # a task's own module (the world's base and VAE, a Wan LoRA, the adapter with its motion modules)
+        if hasattr(model, 'save_weights'): return model.save_weights(folder)
         model.save_pretrained(folder/'adapter'); return [folder/'adapter']
 
+# %% ../nbs/10_training.ipynb #58e465d8
 def save_checkpoint(accelerator,               # the run's `accelerate.Accelerator`
                     adapter:nn.Module,         # the (prepared) adapter
                     output_dir:str|Path, step:int,                  # global (optimizer) step
@@ -631,6 +590,7 @@ def save_checkpoint(accelerator,               # the run's `accelerate.Accelerat
     accelerator.wait_for_everyone()
     return final
 
+# %% ../nbs/10_training.ipynb #116c177b
 def list_checkpoints(output_dir:str|Path)->list[Path]:
     "Complete `checkpoint-<step>` folders of `output_dir`, oldest first."
     out = Path(output_dir)
@@ -639,6 +599,7 @@ def list_checkpoints(output_dir:str|Path)->list[Path]:
                                                                1)[1].isdigit() and (p/'trainer_state.json').is_file()]
     return sorted(cks, key=lambda p: int(p.name.split('-', 1)[1]))
 
+# %% ../nbs/10_training.ipynb #8d9a57cd
 def resolve_checkpoint(output_dir:str|Path,  # run folder
                        resume:str|Path|None, # a checkpoint folder, 'latest', or None
                       )->Path|None:
@@ -665,7 +626,7 @@ def validation_inputs(config:TrainConfig, dataset:Web360Dataset|None=None)->dict
     H, W = config.height, config.width
     prompt, flow = config.validation_prompt, None
     if config.validation_flow:
-        from dvd360.data import read_frames
+        from dvd360.utils import read_frames
         fr = read_frames(config.validation_flow, list(range(0, (f - 1)*config.stride + 1, config.stride)), size=(H, W))
         flow = torch.from_numpy(fr).permute(0, 3, 1, 2).float()/255
     elif dataset is not None:
@@ -677,6 +638,7 @@ def validation_inputs(config:TrainConfig, dataset:Web360Dataset|None=None)->dict
     if flow is None: flow = torch.zeros(f, 3, H, W)
     return dict(prompt=prompt or '', flow=flow[None])
 
+# %% ../nbs/10_training.ipynb #eab89a33
 @torch.no_grad()
 def validate(models:dict,              # training components (the adapter is the one being trained)
              inputs:dict,              # from `validation_inputs`
@@ -708,6 +670,7 @@ def validate(models:dict,              # training components (the adapter is the
 class NonFiniteLossError(FloatingPointError):
     "The loss became NaN or infinite; training stopped without saving (the last good checkpoint is kept)."
 
+# %% ../nbs/10_training.ipynb #fe76834a
 def _step_generator(seed:int, micro_step:int, rank:int)->torch.Generator:
     "CPU generator for one micro-batch of one process, a pure function of `(seed, micro_step, rank)`."
     return torch.Generator().manual_seed(int(np.random.SeedSequence([seed, micro_step, rank]).generate_state(1,
@@ -715,19 +678,14 @@ def _step_generator(seed:int, micro_step:int, rank:int)->torch.Generator:
 
 def task_loss(config:TrainConfig, models:dict, model:nn.Module, batch:dict, generator:torch.Generator,
               weight_dtype:torch.dtype|None=None)->Tensor:
-    "The loss of `config.task` on one batch: the 360-Adapter's (`training_loss`), the base model's or the VAE's."
+    "The loss of `config.task` on one batch: the 360-Adapter's (`training_loss`) or the task's own (`TASKS[task]['loss']`)."
     spec = task_spec(config.task)
     if 'loss' in spec: return spec['loss'](config, models, model, batch, generator, weight_dtype)
-    if config.task == 'adapter':
-        return training_loss({**models, 'adapter': model}, batch, generator, config.flow_dropout,
-                             config.caption_dropout,
-                             config.latitude_aware, config.vae_batch_frames, weight_dtype, config.snr_gamma,
-                             config.flow_encoding, config.timestep_range, config.temporal_loss_weight)
-    if config.task == 'base':
-        return base_loss(models, model, batch, generator, config.caption_dropout, config.latitude_aware,
-                         config.snr_gamma, config.vae_batch_frames, config.timestep_range)
-    return vae_loss(model, batch, generator, config.kl_weight)
+    return training_loss({**models, 'adapter': model}, batch, generator, config.flow_dropout, config.caption_dropout,
+                         config.latitude_aware, config.vae_batch_frames, weight_dtype, config.snr_gamma,
+                         config.flow_encoding, config.timestep_range, config.temporal_loss_weight)
 
+# %% ../nbs/10_training.ipynb #1ca74d45
 @contextmanager
 def ema_weights(model:nn.Module, ema=None):
     "Temporarily load the EMA weights into `model` (no-op without an EMA)."
@@ -736,6 +694,7 @@ def ema_weights(model:nn.Module, ema=None):
     try: yield model
     finally: ema.restore(trainable(model))
 
+# %% ../nbs/10_training.ipynb #ff516aa8
 def make_accelerator(config:TrainConfig):
     "An `accelerate.Accelerator` for `config`; fp16 falls back to full precision (with a warning) on a CPU."
     from accelerate import Accelerator, PartialState
@@ -771,6 +730,7 @@ def make_accelerator(config:TrainConfig):
                            f"--num_processes {world}`)")
     return acc
 
+# %% ../nbs/10_training.ipynb #f8eb1584
 class RunLock:
     ("An exclusive lock on a run folder (`.run.lock`, held while training; `.run.owner` says who): a second launcher "
      "or orphaned workers cannot write into a live run.")
@@ -860,6 +820,7 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
     with (RunLock(config.output_dir) if acc.is_main_process else contextlib.nullcontext()):
         return _train(config, acc, resume, components, ds, progress, overwrite)
 
+# %% ../nbs/10_training.ipynb #f9451073
 def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
     "`train`'s phases: guard the run folder, prepare the models, resume, then the loop (log, checkpoint, validate)."
     from tqdm.auto import tqdm
@@ -963,10 +924,9 @@ def _guard_run_folder(out:Path, acc, resume, overwrite:bool):
     if acc.is_main_process: out.mkdir(parents=True, exist_ok=True)
 
 TASKS = dict(   # per task: the components it needs (besides the VAE, unless latents are cached) and those it trains
-    adapter=dict(need={'tokenizer', 'text_encoder', 'unet', 'scheduler', 'adapter'}, trains=('adapter',)),
-    base=dict(need={'tokenizer', 'text_encoder', 'unet', 'scheduler'}, trains=('unet', 'text_encoder')),
-    vae=dict(need=set(), trains=('vae',), validates=False))
-TASK_MODULES = {'wan-lora': 'dvd360.wan'}   # tasks another module registers in `TASKS` (imported when first used)
+    adapter=dict(need={'tokenizer', 'text_encoder', 'unet', 'scheduler', 'adapter'}, trains=('adapter',)))
+# tasks another module registers in `TASKS` (imported when first used): the world's base and VAE, Wan's LoRA
+TASK_MODULES = {'base': 'dvd360.world', 'vae': 'dvd360.world', 'wan-lora': 'dvd360.wan'}
 
 def task_spec(task:str)->dict:
     ("`TASKS[task]`, importing the module that registers it if need be; besides `need` and `trains` an entry may "
@@ -975,6 +935,7 @@ def task_spec(task:str)->dict:
         import importlib; importlib.import_module(TASK_MODULES[task])
     return TASKS[task]
 
+# %% ../nbs/10_training.ipynb #821b1fe9
 def run_disk_bytes(module:nn.Module, config:TrainConfig)->int:
     ("What a run writes at most: `keep_states` checkpoints with their state (weights twice, AdamW's two moments, an "
      "EMA), the rest weights only, and 1 MiB of logs.")
@@ -985,6 +946,7 @@ def run_disk_bytes(module:nn.Module, config:TrainConfig)->int:
     full = n*(4 + (1 if config.ema_decay else 0))
     return states*full + (keep - states)*n + 2**20
 
+# %% ../nbs/10_training.ipynb #7f65d125
 def _check_run_space(out:Path, module:nn.Module, config:TrainConfig):
     "Refuse a new run whose checkpoints (`run_disk_bytes`) would not fit on the disk of `out`."
     why = space_problem(out, run_disk_bytes(module, config))
@@ -999,6 +961,7 @@ def run_device()->torch.device:
     if torch.cuda.is_available() and not cpu: return torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
     return torch.device('cpu')
 
+# %% ../nbs/10_training.ipynb #0070b4f8
 def _model_widths(config)->tuple[int, int, int]:
     ("The U-Net's first block width, the VAE's outer block width and its downscale: from a local model folder's "
      "configs, else SD 1.5's (the tiny models': 8, 8, 8).")
@@ -1017,11 +980,13 @@ def training_memory(config)->tuple[int, str]:
     unet_c, vae_c, scale = _model_widths(config)
     bp = 2 if config.mixed_precision in ('fp16', 'bf16') else 4
     n, H, W = config.batch_size*config.num_frames, config.height, config.width
-    if config.task == 'vae': return n*H*W*vae_c*4*6, 'VAE'      # encoder and decoder at full size, kept for backward
-    unet = n*(H//scale)*(W//scale)*unet_c*bp*6                  # input, 3 skips, a resnet's in/out (as sampling)
-    vae = 0 if config.latents_dir else min(config.vae_batch_frames, n)*H*W*vae_c*4*3   # encoding the clips
+    # input, 3 skips, a resnet's in/out (as sampling, without guidance)
+    unet = level_bytes(n, H, W, unet_c, bp, scale, tensors=6)
+    # encoding the clips
+    vae = 0 if config.latents_dir else level_bytes(min(config.vae_batch_frames, n), H, W, vae_c, 4, tensors=3)
     return max((unet, 'U-Net'), (vae, 'VAE encoder'))
 
+# %% ../nbs/10_training.ipynb #49e90a34
 def check_training_memory(config, device)->int:
     ("Refuse a run whose step cannot fit in `device`'s memory (`training_memory`), before any model loads; name a "
      "batch size or a frame size that would fit.")
@@ -1038,33 +1003,33 @@ def check_training_memory(config, device)->int:
                      f"{config.height}×{config.width} needs at least {human_bytes(need)} of memory ({where}) on "
                      f"{device}, and {human_bytes(avail)} is available; {hint}")
 
+# %% ../nbs/10_training.ipynb #4a1eea00
 def trainable(module:nn.Module)->list:
     "The parameters of `module` that train (a LoRA'd model holds frozen ones too)."
     return [p for p in module.parameters() if p.requires_grad]
 
+# %% ../nbs/10_training.ipynb #ebe13316
 def _prepare_models(config:TrainConfig, acc, components:dict|None)->tuple:
     ("The run's components (frozen ones on the device in the training dtype), the module that trains, its EMA and "
      "the dtype.")
-    task, spec = config.task, task_spec(config.task)
+    spec = task_spec(config.task)
     if components is None and not config.tiny:
         check_sources(spec['sources'](config) if 'sources' in spec else
                       {'pretrained_model_path': config.pretrained_model_path,
                        'motion_module_path': config.motion_module_path,
                        'adapter_path': config.adapter_path, 'single_file': config.single_file})
     models = dict(components) if components is not None else spec.get('components', load_components)(config)
-    need = TASKS[task]['need'] | ({'vae'} if task == 'vae' or not config.latents_dir else set())
+    need = spec['need'] | ({'vae'} if not config.latents_dir else set())
     if need - set(models): raise ValueError(f"components lack {sorted(need - set(models))}")
     wdtype = {'fp16': torch.float16, 'bf16': torch.bfloat16}.get(acc.mixed_precision, torch.float32)
-    trained = TASKS[task]['trains'] + (('unet',) if config.train_motion_modules else ())
+    trained = spec['trains'] + (('unet',) if config.train_motion_modules else ())
     for k in ('text_encoder', 'vae', 'unet'):
         if k in models and k not in trained: _to(models[k].requires_grad_(False).eval(), acc.device, wdtype)
-    if 'unet' in models and task != 'vae':
+    if 'unet' in models and 'unet' in spec['need']:
         set_gradient_checkpointing(models['unet'], 'motion' if config.gradient_checkpointing else 'off')
     train_mod = lambda k: _to(models[k], acc.device, torch.float32).requires_grad_(True).train()
     module = (spec['module'](config, models, acc.device) if 'module' in spec
-              else _adapter_module(config, models, train_mod) if task == 'adapter'
-              else BaseDenoiser(train_mod('unet'), train_mod('text_encoder')) if task == 'base'
-              else VAETrainer(train_mod('vae')))
+              else _adapter_module(config, models, train_mod))
     ema = None
     if config.ema_decay:
         from diffusers.training_utils import EMAModel
@@ -1187,7 +1152,7 @@ def _validate_now(acc, module, models:dict, ema, val_in:dict, path:Path, config:
         m = acc.unwrap_model(module)
         vm = ({**models, 'adapter': m.adapter, 'unet': m.unet} if isinstance(m, AdapterWithMotion) else
               {**models, 'adapter': m} if config.task == 'adapter' else
-              {**models, 'unet': m.unet, 'text_encoder': m.text_encoder, 'adapter': None})
+              {**models, **{k: getattr(m, k) for k in task_spec(config.task)['trains']}, 'adapter': None})
         with acc.autocast(), ema_weights(m, ema):
             out = validate(vm, val_in, path, config)
             m.eval()
@@ -1209,15 +1174,17 @@ def train_parser(prog:str='python -m dvd360.training')->argparse.ArgumentParser:
                    help="override config fields, e.g. lr=2e-5 max_steps=1000")
     return p
 
+# %% ../nbs/10_training.ipynb #51a595ba
 def parse_train_args(argv:list[str]|None=None, prog:str='python -m dvd360.training')->tuple[TrainConfig, str|None]:
     "Parse the training command line into a `TrainConfig` and the resume target (see `train_parser`)."
-    a = train_parser(prog).parse_args(argv)
+    a = train_parser(prog).parse_intermixed_args(argv)      # key=value before and after the flags
     cfg = TrainConfig.from_yaml(a.config) if a.config else TrainConfig()
     return (cfg.override(*a.overrides) if a.overrides else cfg), a.resume
 
+# %% ../nbs/10_training.ipynb #056599d4
 def main(argv:list[str]|None=None, prog:str='python -m dvd360.training'):
     "Entry point of `python -m dvd360.training` / `accelerate launch -m dvd360.training` (and `dvd360 train`)."
-    a = train_parser(prog).parse_args(argv)
+    a = train_parser(prog).parse_intermixed_args(argv)
     if a.offline: os.environ['HF_HUB_OFFLINE'] = '1'
     if a.resume and a.overwrite: raise SystemExit(f"{prog}: pass --resume or --overwrite, not both")
     try:

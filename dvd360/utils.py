@@ -7,12 +7,13 @@ from __future__ import annotations
 import csv, os, re
 from pathlib import Path
 from typing import Sequence
+import numpy as np
 
 # %% auto #0
 __all__ = ['SD15_MODEL', 'ANIMATEDIFF_MOTION', 'VIDEO_EXTENSIONS', 'file_in_the_way', 'output_folder_problem', 'human_bytes',
-           'space_problem', 'available_memory', 'largest_fit', 'WeightsFileError', 'read_tensors', 'check_tensor_file',
-           'last_line', 'ModelNotAvailableError', 'is_hub_id', 'load_pretrained', 'default_device', 'in_hub_cache',
-           'runnable', 'write_csv_atomic', 'list_videos']
+           'space_problem', 'available_memory', 'largest_fit', 'level_bytes', 'WeightsFileError', 'read_tensors',
+           'check_tensor_file', 'last_line', 'ModelNotAvailableError', 'is_hub_id', 'load_pretrained', 'default_device',
+           'in_hub_cache', 'runnable', 'write_csv_atomic', 'list_videos', 'VideoError', 'video_info', 'read_frames']
 
 # %% ../nbs/00_utils.ipynb #66005b7f
 def file_in_the_way(folder:str|Path)->Path|None:
@@ -20,6 +21,7 @@ def file_in_the_way(folder:str|Path)->Path|None:
     folder = Path(folder).expanduser()
     return next((q for q in (folder, *folder.parents) if q.exists() and not q.is_dir()), None)
 
+# %% ../nbs/00_utils.ipynb #0ea68d76
 def output_folder_problem(path:str|Path,       # the output folder a job will create or fill
                           inputs:tuple=(),      # folders the same job reads (never to be written over)
                          )->str|None:           # what is wrong with it, or None
@@ -36,6 +38,7 @@ def human_bytes(n:float)->str:
     "`n` bytes as GiB (from 1 GiB) or MiB, one decimal."
     return f"{n/2**30:.1f} GiB" if n >= 2**30 else f"{n/2**20:.1f} MiB"
 
+# %% ../nbs/00_utils.ipynb #796312ec
 def space_problem(path:str|Path, nbytes:int)->str|None:
     "Why the disk that will hold `path` cannot take `nbytes` more (both amounts named), or None."
     import shutil
@@ -60,6 +63,7 @@ def available_memory(device)->int|None:
         info = dict(l.split(':', 1) for l in meminfo.read_text().splitlines() if ':' in l)
         return int(info['MemAvailable'].split()[0])*1024 if 'MemAvailable' in info else None
 
+# %% ../nbs/00_utils.ipynb #b0326610
 def largest_fit(estimate,              # (height, width) → bytes
                 height:int, width:int, # the size that does not fit
                 avail:int,             # bytes available
@@ -71,10 +75,22 @@ def largest_fit(estimate,              # (height, width) → bytes
         if estimate(h, w) <= avail: return h, w
     return None
 
+# %% ../nbs/00_utils.ipynb #037e5b7a
+def level_bytes(n:int,                  # images (frames × batch) at this level
+                height:int, width:int,  # the frame size
+                channels:int,           # feature channels at this level
+                bytes_per:int=4,        # 4 for float32, 2 for float16/bfloat16
+                scale:int=1,            # the level's downscale (latent = frame / scale)
+                tensors:int=6,          # feature maps that coexist (e.g. input, skips, a resnet's in/out)
+               )->int:
+    "Bytes of `tensors` activations of shape (n, channels, height/scale, width/scale) held at once."
+    return n*(height//scale)*(width//scale)*channels*bytes_per*tensors
+
 # %% ../nbs/00_utils.ipynb #ed95a433
 class WeightsFileError(ValueError):
     "A weights file that cannot be read as tensors: truncated, corrupt, or a pickle that wants to run code."
 
+# %% ../nbs/00_utils.ipynb #6ac45334
 def _unreadable(p:Path, e:Exception)->WeightsFileError:
     return WeightsFileError(f"{p} is not a readable checkpoint of tensors ({type(e).__name__}): dvd360 reads "
                             f".pth/.ckpt files as plain tensors and never executes code stored in them. Re-download "
@@ -93,6 +109,7 @@ def read_tensors(path:str|Path)->dict:
         return torch.load(p, map_location='cpu', weights_only=True)
     except Exception as e: raise _unreadable(p, e) from None
 
+# %% ../nbs/00_utils.ipynb #8cc5d11e
 def check_tensor_file(path:str|Path)->Path:
     "Refuse a truncated or corrupt weights file cheaply (safetensors header, zip directory), before a loader reads it."
     import zipfile
@@ -119,12 +136,14 @@ def last_line(e:BaseException)->str:
 class ModelNotAvailableError(OSError):
     "Pretrained weights that cannot be loaded: says which model was wanted and how to provide it."
 
+# %% ../nbs/00_utils.ipynb #1b5efa58
 _HUB_ID = re.compile(r'^[\w.-]+(/[\w.-]+)?$')
 
 def is_hub_id(name)->bool:
     "Whether `name` has the form of a 🤗 Hub id (`org/name`), not of a local path (`./x`, `/x`, `~/x`)."
     return bool(_HUB_ID.match(str(name))) and not str(name).startswith(('.', '/', '~'))
 
+# %% ../nbs/00_utils.ipynb #7c4251ef
 def load_pretrained(cls,                      # a 🤗 class with `from_pretrained` (model, processor, tokenizer)
                     name:str|Path,            # hub id (`org/name`) or local folder
                     what:str='model',         # what it is, for error messages
@@ -153,6 +172,7 @@ def load_pretrained(cls,                      # a 🤗 class with `from_pretrain
             f"copy DIR here and pass the folder instead of {name!r}; set HF_HUB_OFFLINE=1 to use only the local cache "
             f"without waiting for the network.") from None
 
+# %% ../nbs/00_utils.ipynb #fe73cc40
 def default_device():
     "CUDA if available, else the CPU (a `torch.device`)."
     import torch
@@ -165,6 +185,7 @@ def in_hub_cache(repo_id:str)->bool:
     try: snapshot_download(repo_id, local_files_only=True); return True
     except Exception: return False
 
+# %% ../nbs/00_utils.ipynb #2f88df73
 def runnable(files=(),            # local files or folders the cell reads
              hub=(),              # 🤗 Hub ids that must already be in the local cache
              modules=(),          # importable Python modules (optional dependencies)
@@ -201,6 +222,7 @@ def write_csv_atomic(path:str|Path, rows:list[dict], fieldnames:Sequence[str]):
         f.flush(); os.fsync(f.fileno())
     os.replace(tmp, path)
 
+# %% ../nbs/00_utils.ipynb #e904886d
 def list_videos(video_dir:str|Path, extensions:Sequence[str]=VIDEO_EXTENSIONS)->dict[str, Path]:
     "Videos of a folder by id (file name without extension), sorted; two files with one id are an error."
     d = Path(video_dir)
@@ -211,3 +233,51 @@ def list_videos(video_dir:str|Path, extensions:Sequence[str]=VIDEO_EXTENSIONS)->
             if p.stem in out: raise ValueError(f"two videos with the id {p.stem!r}: {out[p.stem].name} and {p.name}")
             out[p.stem] = p
     return out
+
+# %% ../nbs/00_utils.ipynb #f10c129f
+class VideoError(RuntimeError):
+    "A video that cannot be used: missing, undecodable, too short or of the wrong shape (names the file)."
+
+# %% ../nbs/00_utils.ipynb #2d599735
+def video_info(path:str|Path)->dict:
+    "ffmpeg's metadata of a video: `size` (w, h), `fps`, `duration`, `nframes` (estimated)."
+    import imageio_ffmpeg
+    path = Path(path)
+    if not path.is_file(): raise VideoError(f"video not found: {path}")
+    try:
+        gen = imageio_ffmpeg.read_frames(str(path))
+        meta = next(gen); gen.close()
+    except Exception as e:
+        raise VideoError(f"cannot read video {path}: {str(e).strip().splitlines()[-1] if str(e).strip() else e!r}") from None
+    meta['nframes'] = int(round(meta.get('duration', 0)*meta.get('fps', 0)))
+    return meta
+
+# %% ../nbs/00_utils.ipynb #f1ec62d7
+def read_frames(path:str|Path,                 # video file
+                indices:list[int]|None=None,   # frame indices to keep (sorted); None = all
+                size:tuple[int,int]|None=None, # resize to (h, w) in ffmpeg; None = keep
+               )->np.ndarray:                  # uint8 (f, h, w, 3)
+    "Decode the frames `indices` of a video (stopping after the last one), optionally resized by ffmpeg."
+    import imageio_ffmpeg
+    path = Path(path)
+    if not path.is_file(): raise VideoError(f"video not found: {path}")
+    params = ['-vf', f'scale={size[1]}:{size[0]}:flags=area'] if size else None
+    want = None if indices is None else sorted(set(int(i) for i in indices))
+    frames, last = {}, (want[-1] if want else None)
+    try:
+        gen = imageio_ffmpeg.read_frames(str(path), output_params=params)
+        meta = next(gen)
+        w, h = (size[1], size[0]) if size else meta['size']
+        for i, buf in enumerate(gen):
+            if want is None or i in want: frames[i] = np.frombuffer(buf, np.uint8).reshape(h, w, 3)
+            if last is not None and i >= last: break
+        gen.close()
+    except Exception as e:
+        raise VideoError(f"cannot decode video {path}: {str(e).strip().splitlines()[-1] if str(e).strip() else e!r}") from None
+    if want is None: want = sorted(frames)
+    missing = [i for i in want if i not in frames]
+    if missing or not frames:
+        raise VideoError(f"video {path} is too short: has "
+                         f"{len(frames) if not want else (max(frames)+1 if frames else 0)} frames, needs frame "
+                         f"{missing[0] if missing else 0}")
+    return np.stack([frames[i] for i in want])

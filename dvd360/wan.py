@@ -22,8 +22,8 @@ from .pipeline import rotate_scheduler_state, load_or_explain, fuse_lora
 # %% auto #0
 __all__ = ['WAN_MODEL', 'WAN_SIZE', 'TINY_WORDS', 'WAN_FORM', 'WAN_DIMS', 'word_tokenizer', 'tiny_wan_components',
            'check_wan_size', 'wan_circular_padding', 'latitude_noise', 'Panorama360WanPipeline', 'load_wan_pipeline',
-           'wan_dims', 'wan_dims_of', 'wan_memory', 'wan_training_memory', 'WanLoRA', 'wan_components',
-           'wan_lora_module', 'wan_prompt_embeds', 'wan_latents', 'flow_sigmas', 'wan_lora_loss']
+           'wan_dims', 'wan_dims_of', 'transformer_bytes', 'wan_memory', 'wan_training_memory', 'WanLoRA',
+           'wan_components', 'wan_lora_module', 'wan_prompt_embeds', 'wan_latents', 'flow_sigmas', 'wan_lora_loss']
 
 # %% ../nbs/14_wan.ipynb #ad2e219d
 WAN_MODEL = 'Wan-AI/Wan2.1-T2V-1.3B-Diffusers'   # the default base: Wan 2.1 text-to-video, 1.3B parameters
@@ -42,6 +42,7 @@ def word_tokenizer(words,                  # the vocabulary (after the special t
     return PreTrainedTokenizerFast(tokenizer_object=tk, pad_token='<pad>', eos_token='</s>', unk_token='<unk>',
                                    model_max_length=max_length)
 
+# %% ../nbs/14_wan.ipynb #ed303fdc
 TINY_WORDS = 'a an the of on in at under over with and street city beach sunset sky blue forest snow mountain'.split()
 
 def tiny_wan_components(seed:int=0)->dict:
@@ -216,6 +217,7 @@ def wan_dims(model:str|Path|None=None)->dict:
     read = lambda sub: json.loads((p/sub/'config.json').read_text()) if (p/sub/'config.json').is_file() else None
     return _dims(read('transformer'), read('vae') or {}, read('text_encoder'), _n_tensors(p/'vae'))
 
+# %% ../nbs/14_wan.ipynb #6cd9b465
 def _n_tensors(folder:Path)->int:
     "Values in a folder's safetensors files, from their headers (nothing is loaded)."
     from safetensors import safe_open
@@ -230,9 +232,16 @@ def wan_dims_of(components:dict)->dict:
     return _dims(dict(components['transformer'].config), dict(vae.config), components['text_encoder'].config.to_dict(),
                  sum(p.numel() for p in vae.parameters()))
 
+# %% ../nbs/14_wan.ipynb #816c832b
 def _wan_tokens(frames:int, height:int, width:int, patch:int)->int:
     return ((frames - 1)//4 + 1)*(height//(8*patch))*(width//(8*patch))
 
+def transformer_bytes(dims:dict, bytes_per:int=2)->int:
+    "The Wan transformer's weights in bytes (`wan_dims`): per layer self- and cross-attention (8·D²) and the FFN (2·D·F)."
+    D, F, L = dims['dim'], dims['ffn_dim'], dims['num_layers']
+    return L*(8*D*D + 2*D*F)*bytes_per
+
+# %% ../nbs/14_wan.ipynb #d7f08943
 def wan_memory(frames:int, height:int, width:int,
                guidance:bool=True,    # classifier-free guidance doubles the transformer's batch
                bytes_per:int=2,       # the transformer's and UMT5's: 2 for bf16/fp16, 4 for float32 (the VAE stays fp32)
@@ -241,8 +250,8 @@ def wan_memory(frames:int, height:int, width:int,
               )->tuple[int, str]:     # (bytes, which stage)
     "A lower bound on Wan sampling's peak memory: weights on the device, plus the transformer's or the VAE's activations."
     d = dims or WAN_DIMS
-    D, F, L = d['dim'], d['ffn_dim'], d['num_layers']
-    tw = L*(8*D*D + 2*D*F)*bytes_per                                    # self- and cross-attention, FFN
+    D, F = d['dim'], d['ffn_dim']
+    tw = transformer_bytes(d, bytes_per)
     vw, t5 = d['vae_params']*4, d['t5_params']*bytes_per
     act_step = _wan_tokens(frames, height, width, d['patch'])*(2 if guidance else 1)*(F + 3*D)*bytes_per
     act_decode = 4*height*width*d['vae_base_dim']*4*3 + frames*3*height*width*4   # last stage at full size; the video
@@ -250,6 +259,7 @@ def wan_memory(frames:int, height:int, width:int,
     else: step, decode = tw + vw + t5 + act_step, tw + vw + t5 + act_decode
     return max((int(step), 'transformer'), (int(decode), 'VAE decoder'))
 
+# %% ../nbs/14_wan.ipynb #403e5ee7
 def wan_training_memory(config)->tuple[int, str]:
     ("A lower bound on a Wan LoRA training step's peak: the frozen transformer and the VAE, plus each layer's "
      "stored input (with gradient checkpointing) or its FFN and attention activations (without).")
@@ -258,8 +268,7 @@ def wan_training_memory(config)->tuple[int, str]:
     D, F, L = d['dim'], d['ffn_dim'], d['num_layers']
     tokens = config.batch_size*_wan_tokens(config.num_frames, config.height, config.width, d['patch'])
     act = tokens*L*(D if config.gradient_checkpointing else F + 3*D)*bp
-    return int(L*(8*D*D + 2*D*F)*bp + d['vae_params']*4 + act), 'transformer'
-
+    return int(transformer_bytes(d, bp) + d['vae_params']*4 + act), 'transformer'
 
 # %% ../nbs/14_wan.ipynb #9678471b
 from .training import TASKS, weighted_mse
@@ -289,6 +298,7 @@ class WanLoRA(nn.Module):
         WanPipeline.save_lora_weights(out, transformer_lora_layers=get_peft_model_state_dict(self.transformer))
         return [out]
 
+# %% ../nbs/14_wan.ipynb #9fdab1bc
 def wan_components(config)->dict:
     ("Tokenizer, T5 encoder, VAE and transformer of `config.wan_model` (tiny random ones with `tiny`), the "
      "transformer with fresh LoRA layers (B = 0: it starts as the base).")
@@ -302,6 +312,7 @@ def wan_components(config)->dict:
                               target_modules=list(config.lora_targets)))
     return {k: comps[k] for k in ('tokenizer', 'text_encoder', 'vae', 'transformer')}
 
+# %% ../nbs/14_wan.ipynb #5c1ad280
 def wan_lora_module(config, models:dict, device)->WanLoRA:
     ("The trained module: the LoRA'd transformer on `device`, the frozen base in the run's half precision (bf16/fp16, "
      "else float32), the LoRA weights in float32 and trainable.")
@@ -316,12 +327,14 @@ def wan_lora_module(config, models:dict, device)->WanLoRA:
     if config.gradient_checkpointing: tr.enable_gradient_checkpointing()
     return WanLoRA(tr)
 
+# %% ../nbs/14_wan.ipynb #76c3800d
 def wan_prompt_embeds(tokenizer, text_encoder, prompts:list[str], max_length:int, device)->Tensor:
     "T5 embeddings exactly as `WanPipeline` makes them for sampling (its own `encode_prompt`, padding zeroed)."
     p = WanPipeline(tokenizer=tokenizer, text_encoder=text_encoder, vae=None, transformer=None, scheduler=None)
     return p.encode_prompt(prompts, do_classifier_free_guidance=False, max_sequence_length=max_length,
                            device=device)[0]
 
+# %% ../nbs/14_wan.ipynb #ee6363f7
 def wan_latents(vae, pixels:Tensor)->Tensor:   # (b, f, 3, H, W) in [-1, 1] → (b, 16, (f − 1)/4 + 1, H/8, W/8)
     "Wan's latents of clips, normalised by the VAE's latent mean and std (what the transformer sees when sampling)."
     z = vae.encode(pixels.transpose(1, 2).to(vae.device, vae.dtype)).latent_dist.mode().float()
@@ -329,10 +342,12 @@ def wan_latents(vae, pixels:Tensor)->Tensor:   # (b, f, 3, H, W) in [-1, 1] → 
     std = torch.tensor(vae.config.latents_std).view(1, -1, 1, 1, 1).to(z)
     return (z - mean)/std
 
+# %% ../nbs/14_wan.ipynb #9ac2ca86
 def flow_sigmas(u:Tensor, shift:float)->Tensor:
     "Noise levels σ from uniform u, shifted towards noise as Wan's sampler shifts them: s·u / (1 + (s − 1)·u)."
     return shift*u/(1 + (shift - 1)*u)
 
+# %% ../nbs/14_wan.ipynb #bd477330
 def wan_lora_loss(config, models:dict, model:nn.Module, batch:dict, generator:torch.Generator,
                   weight_dtype:torch.dtype|None=None)->Tensor:
     ("Flow-matching loss of the LoRA'd transformer on ERP clips: velocity ε − z at x_σ = (1 − σ)·z + σ·ε, rows by "

@@ -9,18 +9,24 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 from torch import Tensor
+from huggingface_hub import PyTorchModelHubMixin
 from .scene import Scene, camera_path, render_video, render_perspective
 
 # %% auto #0
 __all__ = ['COLOURS', 'SKY_WORDS', 'GROUND_WORDS', 'PANS', 'NEAR', 'FAR', 'WORLD_CONFIG', 'ADAPTER_T_MIN', 'STAGES', 'QUICK',
-           'WORLD_SAMPLING', 'VARIANTS', 'MIN_PAN', 'TABLE_COLUMNS', 'WorldClip', 'held_out', 'sample_clip', 'caption',
-           'world_scene', 'render_clip', 'world_vocabulary', 'world_tokenizer', 'init_world_model',
-           'make_world_dataset', 'read_clips', 'stage_config', 'set_latent_scale', 'reconstruction_psnr', 'plot_losses',
-           'run_stage', 'train_world', 'world_model_path', 'load_world_pipeline', 'package_world', 'model_card',
-           'fixed_features', 'frechet_distance', 'bootstrap_ci', 'test_clips', 'sample_variant', 'video_metrics',
-           'steer_conditions', 'steer', 'evaluate_world', 'table_markdown', 'flow_use', 'motion_budget',
-           'flow_use_markdown', 'make_test_set', 'evaluate_run', 'pure_pans', 'motion_readout', 'global_pan']
+           'WORLD_SAMPLING', 'VARIANTS', 'MIN_PAN', 'TABLE_COLUMNS', 'ATTRIBUTES', 'ATTRIBUTE_NAMES', 'WorldClip',
+           'held_out', 'sample_clip', 'caption', 'world_scene', 'render_clip', 'world_vocabulary', 'world_tokenizer',
+           'init_world_model', 'make_world_dataset', 'read_clips', 'BaseDenoiser', 'VAETrainer', 'base_loss',
+           'vae_loss', 'stage_config', 'set_latent_scale', 'reconstruction_psnr', 'plot_losses', 'run_stage',
+           'train_world', 'world_model_path', 'load_world_pipeline', 'package_world', 'model_card', 'fixed_features',
+           'frechet_distance', 'bootstrap_ci', 'test_clips', 'sample_variant', 'video_metrics', 'steer_conditions',
+           'steer', 'evaluate_world', 'table_markdown', 'flow_use', 'motion_budget', 'flow_use_markdown',
+           'make_test_set', 'evaluate_run', 'AttributeNet', 'load_attribute_net', 'render_attribute_set',
+           'predict_attributes', 'attribute_accuracy', 'train_attribute_net', 'content_accuracy', 'content_markdown',
+           'pure_pans', 'motion_readout', 'global_pan']
 
 # %% ../nbs/12_world.ipynb #b92fd23f
 COLOURS = dict(red=(0.86, 0.16, 0.12), orange=(0.95, 0.55, 0.1), yellow=(0.95, 0.85, 0.15), green=(0.2, 0.7, 0.2),
@@ -46,11 +52,13 @@ class WorldClip:
     heading:float = 0.       # initial yaw, degrees
     rolling:float = 0.       # speed of the rolling balls, metres per frame (0: still)
 
+# %% ../nbs/12_world.ipynb #a2d158ff
 def held_out(ball:str, pillar:str)->bool:
     "Colour pairs never shown in training (evaluation prompts): every fifth pair of the colour table."
     names = list(COLOURS)
     return (names.index(ball) + 2*names.index(pillar)) % 5 == 0 and ball != pillar
 
+# %% ../nbs/12_world.ipynb #627fc597
 def sample_clip(rng:random.Random, split:str='train')->WorldClip:
     "Draw a clip: uniform weather, ground, colours (held-out pairs only for `split='test'`) and motion."
     while True:
@@ -61,10 +69,12 @@ def sample_clip(rng:random.Random, split:str='train')->WorldClip:
                      pan=rng.choice(PANS), step=rng.choice([0., 0., rng.uniform(0.1, 0.3)]),
                      heading=rng.uniform(0, 360), rolling=rng.choice([0., 0., rng.uniform(0.1, 0.25)]))
 
+# %% ../nbs/12_world.ipynb #39831608
 def caption(clip:WorldClip)->str:
     "What a clip shows, in words (content only; the motion is left to the flow)."
     return f"{clip.ball} balls and {clip.pillar} pillars on {GROUND_WORDS[clip.ground]} under {SKY_WORDS[clip.sky]}"
 
+# %% ../nbs/12_world.ipynb #5e071fac
 def _shades(name:str, rng:random.Random)->tuple:
     "Two shades of a named colour (the objects' stripes)."
     c = np.array(COLOURS[name])
@@ -85,6 +95,7 @@ def world_scene(clip:WorldClip)->Scene:
                                                                                                    2*math.pi) for _ in s.spheres)]
     return s
 
+# %% ../nbs/12_world.ipynb #68b6a246
 def render_clip(clip:WorldClip,
                 kind:str='erp',              # 'erp' (panorama) or 'perspective' (pinhole, `fov`)
                 size:tuple=(64, 128),        # (H, W)
@@ -105,6 +116,7 @@ def world_vocabulary()->list[str]:
         words |= set(t.split())
     return sorted(words)
 
+# %% ../nbs/12_world.ipynb #81f3c03d
 def world_tokenizer(max_length:int=16,          # tokens per prompt (padded/truncated), CLIP's `model_max_length`
                     words:list[str]|None=None,  # whole-word tokens (default: `world_vocabulary()`)
                     folder:str|Path|None=None): # also save it there (`tokenizer/` of a model folder)
@@ -212,9 +224,100 @@ def make_world_dataset(root:str|Path,            # dataset folder (created; resu
                                             c in jobs))
     return root
 
+# %% ../nbs/12_world.ipynb #0e57250f
 def read_clips(root:str|Path)->dict[str, dict]:
     "The clip parameters `make_world_dataset` recorded, by video id."
     return {d['videoid']: d for d in map(json.loads, (Path(root)/'clips.jsonl').read_text().splitlines())}
+
+# %% ../nbs/12_world.ipynb #ea7718ea
+from einops import rearrange
+from .training import (TASKS, encode_video, sample_timesteps, diffusion_target, weighted_mse, snr_weights,
+                              _model_widths, _to)
+from .utils import level_bytes
+
+# %% ../nbs/12_world.ipynb #f5e1c87c
+class BaseDenoiser(nn.Module):
+    "The base text-to-video model as one trainable module: CLIP text encoder + motion U-Net (task 'base')."
+    def __init__(self, unet:nn.Module, text_encoder:nn.Module):
+        super().__init__()
+        self.unet, self.text_encoder = unet, text_encoder
+    def forward(self, noisy:Tensor, timesteps:Tensor, input_ids:Tensor)->Tensor:
+        "Predict the scheduler's target for noisy latents (b, c, f, h, w) and token ids (b, n)."
+        text = self.text_encoder(input_ids)[0].repeat_interleave(noisy.shape[2], 0)
+        return self.unet(noisy, timesteps, encoder_hidden_states=text).sample
+    def save_weights(self, folder:str|Path)->list[Path]:
+        "Save `unet/` and `text_encoder/` (diffusers folders) in `folder`."
+        folder = Path(folder)
+        self.unet.save_pretrained(folder/'unet'); self.text_encoder.save_pretrained(folder/'text_encoder')
+        return [folder/'unet', folder/'text_encoder']
+
+# %% ../nbs/12_world.ipynb #a07f199d
+class VAETrainer(nn.Module):
+    "An `AutoencoderKL` as one trainable module (task 'vae'): frames → posterior sample → reconstruction, KL."
+    def __init__(self, vae:nn.Module):
+        super().__init__()
+        self.vae = vae
+    def forward(self, x:Tensor, generator:torch.Generator|None=None)->tuple[Tensor,Tensor]:
+        "Reconstruction of frames x (n, 3, H, W) in [-1, 1] and the mean KL of the posterior."
+        post = self.vae.encode(x).latent_dist
+        return self.vae.decode(post.sample(generator)).sample, post.kl().mean()
+    def save_weights(self, folder:str|Path)->list[Path]:
+        "Save `vae/` (a diffusers folder) in `folder`."
+        self.vae.save_pretrained(Path(folder)/'vae'); return [Path(folder)/'vae']
+
+# %% ../nbs/12_world.ipynb #a51f0c7c
+def base_loss(models:dict,               # tokenizer, scheduler, vae (unless latents are cached)
+              model:BaseDenoiser,        # the trained module (possibly wrapped by accelerate)
+              batch:dict, generator:torch.Generator,
+              caption_dropout:float=0.1, latitude_aware:bool=False, snr_gamma:float|None=None,
+              vae_batch_frames:int=8, timestep_range:tuple|None=None)->Tensor:
+    "Denoising loss of the base text-to-video model on one batch (no adapter; captions dropped for CFG)."
+    sched, tok = models['scheduler'], models['tokenizer']
+    p = next(model.parameters()); device = p.device
+    with torch.no_grad():
+        if 'latents' in batch: latents = batch['latents'].to(device, torch.float32)
+        else: latents = encode_video(models['vae'], batch['pixel_values'], generator, vae_batch_frames).float()
+        b = latents.shape[0]
+        captions = ['' if r < caption_dropout else c for r, c in zip(torch.rand(b, generator=generator).tolist(),
+                                                                     batch['caption'])]
+        ids = tok(captions, padding='max_length', max_length=tok.model_max_length, truncation=True,
+                  return_tensors='pt').input_ids
+        t = sample_timesteps(sched, b, generator, timestep_range).to(device)
+        noise = torch.randn(latents.shape, generator=generator).to(device)
+        noisy = sched.add_noise(latents, noise, t)
+        target = diffusion_target(sched, latents, noise, t)
+    pred = model(noisy, t, ids.to(device))
+    return weighted_mse(pred, target, latitude_aware, snr_weights(sched, t, snr_gamma) if snr_gamma else None)
+
+# %% ../nbs/12_world.ipynb #85e746ed
+def vae_loss(model:VAETrainer, batch:dict, generator:torch.Generator, kl_weight:float=1e-6)->Tensor:
+    "L1 reconstruction + `kl_weight`·KL of the autoencoder on every frame of the batch's clips."
+    p = next(model.parameters())
+    x = rearrange(batch['pixel_values'], 'b f c h w -> (b f) c h w').to(p.device, p.dtype)
+    rec, kl = model(x, generator)
+    return F.l1_loss(rec.float(), x.float()) + kl_weight*kl.float()
+
+# %% ../nbs/12_world.ipynb #ba8da9ec
+def _train_mod(m:nn.Module, device)->nn.Module:
+    "A component that trains: float32 on the device, gradients on, train mode."
+    return _to(m, device, torch.float32).requires_grad_(True).train()
+
+def _vae_memory(config)->tuple[int, str]:
+    "A lower bound on a VAE step's peak: encoder and decoder activations at full size, kept for backward."
+    _, vae_c, _ = _model_widths(config)
+    return level_bytes(config.batch_size*config.num_frames, config.height, config.width, vae_c, 4, tensors=6), 'VAE'
+
+TASKS['base'] = dict(
+    need={'tokenizer', 'text_encoder', 'unet', 'scheduler'}, trains=('unet', 'text_encoder'),
+    module=lambda config, models, device: BaseDenoiser(_train_mod(models['unet'], device),
+                                                       _train_mod(models['text_encoder'], device)),
+    loss=lambda config, models, model, batch, g, dtype: base_loss(
+        models, model, batch, g, config.caption_dropout, config.latitude_aware, config.snr_gamma,
+        config.vae_batch_frames, config.timestep_range))
+TASKS['vae'] = dict(
+    need={'vae'}, trains=('vae',), validates=False, memory=_vae_memory,
+    module=lambda config, models, device: VAETrainer(_train_mod(models['vae'], device)),
+    loss=lambda config, models, model, batch, g, dtype: vae_loss(model, batch, g, config.kl_weight))
 
 # %% ../nbs/12_world.ipynb #216f8fca
 ADAPTER_T_MIN = 600   # the 360-Adapter's lowest training timestep (and the sampler uses its features down to it)
@@ -269,6 +372,7 @@ def set_latent_scale(vae, dataset, n:int=64)->float:
     vae.register_to_config(scaling_factor=s)
     return s
 
+# %% ../nbs/12_world.ipynb #0dc1347b
 @torch.no_grad()
 def reconstruction_psnr(vae, dataset, n:int=16)->float:
     "Mean PSNR (dB, frames in [0, 1]) of VAE reconstructions (posterior mode) of `n` clips spread over `dataset`."
@@ -279,6 +383,7 @@ def reconstruction_psnr(vae, dataset, n:int=16)->float:
         out.append(10*math.log10(1/float((((r - x)/2)**2).mean())))
     return float(np.mean(out))
 
+# %% ../nbs/12_world.ipynb #bd32ae44
 def plot_losses(log_csv:str|Path, png:str|Path|None=None, title:str=''):
     "Plot a run's `log.csv` (loss against step, log scale) and save it as a small PNG."
     import matplotlib.pyplot as plt
@@ -391,6 +496,7 @@ def world_model_path(path:str|Path|None=None)->Path:
                                 f"`dvd360 world-train runs/world` and install it with `dvd360 world-package runs/world`")
     return p
 
+# %% ../nbs/12_world.ipynb #9d8122ed
 def load_world_pipeline(path:str|Path|None=None,   # model folder (default: the shipped one)
                         adapter:str|None='adapter',  # subfolder of the 360-Adapter (e.g. an ablation's 'no-latitude/adapter'); None: none
                         device=None, dtype=None):
@@ -459,6 +565,7 @@ def package_world(run:str|Path='runs/world',        # a finished `train_world` r
     shutil.rmtree(dst, ignore_errors=True); os.replace(tmp, dst)
     return dst
 
+# %% ../nbs/12_world.ipynb #84696178
 def model_card(stages:dict, config:dict, metrics_md:str|None=None)->str:
     "The world model's card: what it was trained on, how, and what was measured."
     rows = '\n'.join(f"| {k} | {v['config']['task']} | {v['steps']} | {v['config']['batch_size']} | "
@@ -512,6 +619,7 @@ def fixed_features(frames:Tensor,   # (n, 3, H, W) in [0, 1]
         x = net(frames.float()*2 - 1)
         return torch.nn.functional.adaptive_avg_pool2d(x, (4, 1)).flatten(1).double()
 
+# %% ../nbs/12_world.ipynb #c37473f3
 def frechet_distance(a:Tensor, b:Tensor)->float:
     "Fréchet distance between Gaussians fitted to feature sets a (n, d) and b (m, d)."
     ma, mb = a.mean(0), b.mean(0)
@@ -519,6 +627,7 @@ def frechet_distance(a:Tensor, b:Tensor)->float:
     ev = torch.linalg.eigvals(ca @ cb).real.clamp(min=0)                  # tr sqrt(ca cb) from the eigenvalues of ca cb
     return float((ma - mb).pow(2).sum() + ca.trace() + cb.trace() - 2*ev.sqrt().sum())
 
+# %% ../nbs/12_world.ipynb #1ef3bd0f
 def bootstrap_ci(x, n:int=10_000, seed:int=0, stat=np.mean)->tuple[float, float, float]:
     ("Statistic and 95 % percentile bootstrap interval of per-item values `x` (NaN items, e.g. a cosine without "
      "motion, left out).")
@@ -551,6 +660,7 @@ def test_clips(test_root:str|Path, n:int, offset:int=0)->list[dict]:
         out.append(dict(videoid=s['videoid'], caption=s['caption'], frames=(s['pixel_values'] + 1)/2, flow=s['flow']))
     return out
 
+# %% ../nbs/12_world.ipynb #825fb490
 @torch.no_grad()
 def sample_variant(model:str|Path|None, variant:dict, clips:list[dict], batch:int=8, **kw)->Tensor:
     ("Videos (n, f, 3, H, W) of one variant for the clips' captions (and flows, if it has an adapter); seed i for "
@@ -568,6 +678,7 @@ def sample_variant(model:str|Path|None, variant:dict, clips:list[dict], batch:in
         vids.append(out.frames.float())
     return torch.cat(vids)
 
+# %% ../nbs/12_world.ipynb #8e10f1ec
 MIN_PAN = 3.   # degrees per frame: a condition pans clearly enough for the direction test
 
 def video_metrics(videos:Tensor, clips:list[dict])->dict[str, list]:
@@ -587,6 +698,7 @@ def video_metrics(videos:Tensor, clips:list[dict])->dict[str, list]:
         out['pan_ratio'].append(abs(gen)/abs(cond) if clear else math.nan)
     return out
 
+# %% ../nbs/12_world.ipynb #3a24f4b0
 def steer_conditions(clip:WorldClip,            # the scene (its own motion is replaced)
                      pan:float=8.,              # turning speed, degrees per frame
                      step:float=0.25,           # walking speed, metres per frame
@@ -599,6 +711,7 @@ def steer_conditions(clip:WorldClip,            # the scene (its own motion is r
     return {k: motion_condition(render_clip(dataclasses.replace(clip, **{**dict(pan=0., step=0., rolling=0.), **m}),
                                             'erp', cfg['size'], cfg['num_frames'])) for k, m in motions.items()}
 
+# %% ../nbs/12_world.ipynb #89e981f1
 @torch.no_grad()
 def steer(pipe,                                 # a world pipeline with its 360-Adapter (`load_world_pipeline`)
           prompt:str, conditions:dict[str, Tensor], seed:int=0, **kw)->dict[str, dict]:
@@ -613,6 +726,7 @@ def steer(pipe,                                 # a world pipeline with its 360-
                     condition=float(global_pan(condition_flow(ci, (H, W), f - 1))))
             for k, v, ci in zip(conditions, vids, c)}
 
+# %% ../nbs/12_world.ipynb #d439af2f
 def evaluate_world(model:str|Path|None=None,          # world model folder (default: the shipped one)
                    test_root:str|Path='runs/world/test', # held-out dataset (`make_world_dataset(split='test')` + `dvd360 flow`)
                    n:int=32,                          # seeds (= held-out clips) per variant
@@ -674,6 +788,7 @@ def evaluate_world(model:str|Path|None=None,          # world model folder (defa
         torch.save({k: (v[:4, 0]*255).round().to(torch.uint8) for k, v in sets.items()}, out_dir/'samples.pt')
     return res
 
+# %% ../nbs/12_world.ipynb #8a71fea5
 def _measured(out_dir, n:int, sampling)->dict:
     "Rows and per-video values of a previous `evaluate_world` in `out_dir`, if it used the same n and sampler settings."
     d = Path(out_dir)
@@ -732,6 +847,7 @@ def flow_use(model:str|Path|None=None,              # world model folder (defaul
                 rows[t][name] = float(((pipe.unet(noisy, tt, encoder_hidden_states=text).sample - target)**2).mean())
     return dict(rows=rows, markdown=flow_use_markdown(rows))
 
+# %% ../nbs/12_world.ipynb #a090d530
 @torch.no_grad()
 def motion_budget(model:str|Path|None=None,             # world model folder (default: the shipped one)
                   test_root:str|Path='runs/world/test',   # held-out clips
@@ -751,6 +867,7 @@ def motion_budget(model:str|Path|None=None,             # world model folder (de
                 motion=float(((lat - static)**2).mean()), reversed=float(((lat - lat.flip(1))**2).mean()),
                 frame_to_frame=float(((lat[:, 1:] - lat[:, :-1])**2).mean()))
 
+# %% ../nbs/12_world.ipynb #760d7f46
 def flow_use_markdown(rows:dict)->str:
     "Markdown table of `flow_use` rows (timestep → condition → x₀ MSE), with the relative cost of the opposite flow."
     conds = list(next(iter(rows.values())))
@@ -759,6 +876,7 @@ def flow_use_markdown(rows:dict)->str:
                           f" | {100*(r['opposite flow'] - r['true flow'])/r['true flow']:+.2f} % |\n" for t,
                           r in rows.items())
 
+# %% ../nbs/12_world.ipynb #ca20ed1d
 def make_test_set(test:str|Path,              # folder of the held-out set (made, or completed, here)
                   seeds:int=32,                # perspective clips; twice as many ERP clips
                   progress:bool=True)->Path:
@@ -772,15 +890,17 @@ def make_test_set(test:str|Path,              # folder of the held-out set (made
         (test/'flows'/'done').write_text('ok\n')
     return test
 
+# %% ../nbs/12_world.ipynb #2853b721
 def evaluate_run(run:str|Path,                 # a `train_world` run folder (its test set goes to RUN/test)
                  model:str|Path|None=None,     # world model folder (default: RUN/model)
                  seeds:int=32,                 # held-out prompts, flows and seeds per variant
                  out:str|Path|None=None,       # where the table, flow use and motion budget go (default RUN/eval)
                  reuse:bool=False,             # keep rows already measured in `out` with the same seeds
                  sampling:dict|None=None,      # sampler overrides (e.g. fewer steps for a smoke test)
-                 progress:bool=True)->dict:     # `evaluate_world`'s result, plus 'flow_use' and 'motion_budget'
-    ("Everything `dvd360 world-eval` measures: the held-out test set and its flows, Table 1, and whether each "
-     "adapter reads its flow.")
+                 attributes:dict|None=None,    # `train_attribute_net` options, if the model has no attributes/ yet
+                 progress:bool=True)->dict:     # `evaluate_world`'s result, plus 'flow_use', 'motion_budget', 'content'
+    ("Everything `dvd360 world-eval` measures: the held-out test set and its flows, Table 1, whether each "
+     "adapter reads its flow, and whether the videos show the prompt's content.")
     run = Path(run)
     world_model_path(model or run/'model')          # no model: refused before the test set is rendered
     test = make_test_set(run/'test', seeds, progress)
@@ -795,7 +915,149 @@ def evaluate_run(run:str|Path,                 # a `train_world` run folder (its
     (out/'flow_use.json').write_text(json.dumps(fu, indent=1))
     mb = motion_budget(mp, test, n=seeds)      # how much of the target the motion explains
     (out/'motion_budget.json').write_text(json.dumps(mb, indent=1))
-    return {**res, 'flow_use': fu, 'motion_budget': mb}
+    # the content: an attribute classifier (trained once, kept with the model) reads the generated videos
+    if not (mp/'attributes'/'config.json').is_file():
+        train_attribute_net(mp/'attributes', progress=progress, **(attributes or {}))
+    ca = content_accuracy(mp, test, n=seeds, sampling=sampling)
+    (out/'content.json').write_text(json.dumps(dict(rows=ca['rows'], chance=ca['chance']), indent=1))
+    (out/'content.md').write_text(ca['markdown'])
+    return {**res, 'flow_use': fu, 'motion_budget': mb, 'content': ca}
+
+# %% ../nbs/12_world.ipynb #ab9422e6
+ATTRIBUTES = dict(sky=list(SKY_WORDS), ground=list(GROUND_WORDS), ball=list(COLOURS), pillar=list(COLOURS))
+
+class AttributeNet(nn.Module, PyTorchModelHubMixin):
+    "A small CNN that names an ERP frame's sky, ground, ball colour and pillar colour: one head per attribute."
+    def __init__(self, attributes:dict|None=None,         # name → class names (default `ATTRIBUTES`)
+                 channels:tuple=(24, 48, 96, 128)):       # widths of the four stride-2 blocks
+        super().__init__()
+        self.attributes, layers, c = attributes or ATTRIBUTES, [], 3
+        for co in channels:
+            layers += [nn.Conv2d(c, co, 3, stride=2, padding=1), nn.GroupNorm(8, co), nn.SiLU(),
+                       nn.Conv2d(co, co, 3, padding=1), nn.SiLU()]
+            c = co
+        self.body = nn.Sequential(*layers)
+        self.heads = nn.ModuleDict({k: nn.Linear(2*c, len(v)) for k, v in self.attributes.items()})
+
+    def forward(self, frames:Tensor)->dict[str, Tensor]:
+        "Logits per attribute of frames (n, 3, H, W) in [0, 1]: mean and max pooled features, so small objects count."
+        h = self.body(frames*2 - 1)
+        h = torch.cat([h.mean((-1, -2)), h.amax((-1, -2))], 1)
+        return {k: head(h) for k, head in self.heads.items()}
+
+# %% ../nbs/12_world.ipynb #316bf21d
+def load_attribute_net(folder:str|Path)->AttributeNet:
+    "The attribute classifier saved in `folder`, in eval mode (huggingface_hub's loader prints a line: kept quiet)."
+    import contextlib, io
+    if not (Path(folder)/'config.json').is_file(): raise FileNotFoundError(f"no attribute classifier in {folder}")
+    with contextlib.redirect_stdout(io.StringIO()): return AttributeNet.from_pretrained(folder).eval()
+
+# %% ../nbs/12_world.ipynb #b67476e3
+def render_attribute_set(n:int,                  # clips
+                         split:str='train',      # 'test': held-out colour pairs only
+                         seed:int=0, frames:int=4, # frames kept per clip (spread over the clip)
+                        )->tuple[Tensor, dict[str, Tensor]]: # (n, frames, 3, H, W) uint8, attribute → (n,) class index
+    "Rendered ERP world clips with the class index of each attribute: the attribute classifier's data."
+    rng, cfg = random.Random(f"attributes/{seed}/{split}"), WORLD_CONFIG
+    clips = [sample_clip(rng, split) for _ in range(n)]
+    keep = torch.linspace(0, cfg['num_frames'] - 1, frames).round().long()
+    x = torch.stack([(render_clip(c, 'erp', cfg['size'], cfg['num_frames'])[keep]*255).round().to(torch.uint8)
+                     for c in clips])
+    return x, {k: torch.tensor([names.index(getattr(c, k)) for c in clips]) for k, names in ATTRIBUTES.items()}
+
+# %% ../nbs/12_world.ipynb #4dc656dd
+def _blur(x:Tensor, sigma:Tensor)->Tensor:
+    "Gaussian blur of images (n, c, H, W), one σ per image (5 taps; circular across longitude)."
+    k = torch.arange(-2, 3, dtype=x.dtype)
+    w = torch.exp(-k**2/(2*sigma[:, None]**2)); w = (w/w.sum(1, keepdim=True))[:, :, None, None, None]
+    H, W = x.shape[-2:]
+    xh = F.pad(x, (2, 2, 0, 0), mode='circular')
+    x = sum(w[:, i]*xh[..., i:i + W] for i in range(5))
+    xv = F.pad(x, (0, 0, 2, 2), mode='replicate')
+    return sum(w[:, i]*xv[..., i:i + H, :] for i in range(5))
+
+def _augment(x:Tensor, g:torch.Generator)->Tensor:
+    "A random yaw (roll), mirror and blur (σ up to 1.2 px: generated frames are softer than renders) per batch."
+    x = x.roll(int(torch.randint(0, x.shape[-1], (1,), generator=g)), -1)
+    if torch.rand(1, generator=g) < 0.5: x = x.flip(-1)
+    soft = (torch.rand(len(x), generator=g) < 0.5)[:, None, None, None]
+    return torch.where(soft, _blur(x, torch.rand(len(x), generator=g)*1.2 + 0.05), x)
+
+# %% ../nbs/12_world.ipynb #58760864
+@torch.no_grad()
+def predict_attributes(net:AttributeNet, videos:Tensor, batch:int=256)->dict[str, Tensor]:
+    "Each video's (n, f, 3, H, W in [0, 1]) class index per attribute: the mean log-probability over its frames."
+    n, f = videos.shape[:2]
+    out = [net(b.float()) for b in videos.flatten(0, 1).split(batch)]
+    return {k: torch.cat([o[k] for o in out]).log_softmax(-1).unflatten(0, (n, f)).mean(1).argmax(-1)
+            for k in net.attributes}
+
+# %% ../nbs/12_world.ipynb #4952e846
+def attribute_accuracy(net:AttributeNet, videos:Tensor, labels:dict[str, Tensor])->dict[str, list]:
+    "Per video and attribute: 1 where the classifier names the label, else 0."
+    pred = predict_attributes(net, videos)
+    return {k: (pred[k] == labels[k]).float().tolist() for k in net.attributes}
+
+# %% ../nbs/12_world.ipynb #854c84a5
+def train_attribute_net(folder:str|Path,         # where the classifier is saved (`AttributeNet.from_pretrained`)
+                        n:int=2400, steps:int=8000, batch:int=32, lr:float=3e-3,   # ≈ 20 min on one core
+                        n_val:int=320,           # held-out colour-pair clips for the validation
+                        seed:int=0, progress:bool=True)->dict: # validation accuracy and chance per attribute
+    "Train the attribute classifier on rendered clips of training colour pairs; validate it on held-out pairs."
+    from tqdm.auto import tqdm
+    x, y = render_attribute_set(n, 'train', seed)
+    g = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed); net = AttributeNet()
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps, pct_start=0.1)
+    for _ in tqdm(range(steps), desc='attribute classifier', disable=not progress):
+        i, j = torch.randint(0, len(x), (batch,), generator=g), torch.randint(0, x.shape[1], (batch,), generator=g)
+        out = net(_augment(x[i, j].float()/255, g))
+        loss = sum(F.cross_entropy(out[k], y[k][i]) for k in ATTRIBUTES)
+        opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+    net.eval()
+    xv, yv = render_attribute_set(n_val, 'test', seed + 1)
+    acc = attribute_accuracy(net, xv.float()/255, yv)
+    val = {k: dict(accuracy=float(np.mean(v)), chance=1/len(ATTRIBUTES[k]), n=len(v)) for k, v in acc.items()}
+    net.save_pretrained(folder)
+    (Path(folder)/'validation.json').write_text(json.dumps(dict(steps=steps, clips=n, validation=val), indent=1))
+    return val
+
+# %% ../nbs/12_world.ipynb #ec0fd8e5
+ATTRIBUTE_NAMES = dict(sky='sky', ground='ground', ball='ball colour', pillar='pillar colour')
+
+@torch.no_grad()
+def content_accuracy(model:str|Path|None=None,            # world model folder (default: the shipped one)
+                     test_root:str|Path='runs/world/test', # held-out clips (colour pairs never trained on)
+                     classifier:str|Path|None=None,       # an `AttributeNet` folder (default: the model's attributes/)
+                     n:int=32,                            # held-out prompts (= clips, seeds) per row
+                     variants:tuple=('A: base at 1:2', 'D: 360DVD'), # keys of `VARIANTS`
+                     sampling:dict|None=None)->dict:      # rows: name → attribute → (mean, lo, hi); chance; markdown
+    ("How often the attribute classifier finds each attribute the prompt names in generated videos; the real clips "
+     "and their VAE reconstructions show what the classifier and the VAE allow.")
+    mp = world_model_path(model)
+    net = load_attribute_net(classifier or mp/'attributes')
+    clips, info = test_clips(test_root, n), read_clips(test_root)
+    labels = {k: torch.tensor([names.index(info[c['videoid']][k]) for c in clips]) for k, names in ATTRIBUTES.items()}
+    real = torch.stack([c['frames'] for c in clips])
+    vae = load_world_pipeline(mp).vae
+    lat = vae.encode(real.flatten(0, 1)*2 - 1).latent_dist.mode()
+    sets = {'real ERP clips': real, 'real clips through the VAE':
+            ((vae.decode(lat).sample.clamp(-1, 1) + 1)/2).unflatten(0, real.shape[:2])}
+    for v in variants: sets[v] = sample_variant(mp, VARIANTS[v], clips, **(sampling or {}))
+    rows = {name: {k: bootstrap_ci(a) for k, a in attribute_accuracy(net, vids, labels).items()}
+            for name, vids in sets.items()}
+    chance = {k: 1/len(v) for k, v in ATTRIBUTES.items()}
+    return dict(rows=rows, chance=chance, markdown=content_markdown(rows, chance))
+
+# %% ../nbs/12_world.ipynb #06186ee6
+def content_markdown(rows:dict, chance:dict)->str:
+    "The content table: per row and attribute, the classifier's accuracy in % with its 95 % interval."
+    pct = lambda t: f"{100*t[0]:.0f} [{100*t[1]:.0f}, {100*t[2]:.0f}]"
+    head = '| videos | ' + ' | '.join(ATTRIBUTE_NAMES.values()) + ' |\n|---|' + '---|'*len(ATTRIBUTE_NAMES) + '\n'
+    body = ''.join(f"| {name} | " + ' | '.join(pct(r[k]) for k in ATTRIBUTE_NAMES) + ' |\n' for name, r in rows.items())
+    return head + body + '| chance | ' + ' | '.join(f"{100*chance[k]:.0f}" for k in ATTRIBUTE_NAMES) + ' |\n'
 
 # %% ../nbs/12_world.ipynb #739d7aff
 def pure_pans(n:int,                          # clips
@@ -806,6 +1068,7 @@ def pure_pans(n:int,                          # clips
     rng = random.Random(f"pans/{seed}/{split}")
     return [dataclasses.replace(sample_clip(rng, split), pan=rng.choice(pans), step=0., rolling=0.) for _ in range(n)]
 
+# %% ../nbs/12_world.ipynb #a591e62e
 @torch.no_grad()
 def motion_readout(vae,                        # the world VAE (latents scaled by its `scaling_factor`)
                    frames:Tensor,              # (b, f, 3, H, W) ERP clips in [0, 1], each a pure pan
@@ -828,6 +1091,7 @@ def motion_readout(vae,                        # the world VAE (latents scaled b
         out[t] = float((torch.sign(score) == truth).float().mean())
     return out
 
+# %% ../nbs/12_world.ipynb #39c2afb4
 def global_pan(flow:Tensor)->Tensor:
     "The camera's global pan seen in ERP flow (..., f, 2, h, w): mean horizontal flow in pixels per frame."
     return flow[..., 0, :, :].mean((-1, -2, -3))
