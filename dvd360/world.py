@@ -538,6 +538,7 @@ WORLD_SAMPLING = dict(num_inference_steps=25, guidance_scale=4.0)
 def package_world(run:str|Path='runs/world',        # a finished `train_world` run
                   dst:str|Path|None=None,           # default: dvd360/world_model of this installation
                   metrics_md:str|None=None,         # evaluation table (markdown) for the model card
+                  ablations:bool=False,             # ship the Fig. 8 ablation adapters too (≈ 4.6 MB each)
                  )->Path:
     "Install a trained world model (weights, loss plots, model card) where `load_world_pipeline` finds it."
     run = Path(run); src = run/'model'
@@ -546,12 +547,14 @@ def package_world(run:str|Path='runs/world',        # a finished `train_world` r
         raise FileNotFoundError(f"{src} has no trained adapter: run `dvd360 world-train {run}` first")
     tmp = dst.with_name('.world_model.tmp'); shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
     for d in src.iterdir():
-        if d.is_dir(): shutil.copytree(d, tmp/d.name, ignore=shutil.ignore_patterns('*.bin', '*.pt'))
+        # ablation adapters (model/<stage>/) are measured in the run's eval/, not needed to sample
+        if d.is_dir() and (ablations or d.name not in STAGES or '-' not in d.name):
+            shutil.copytree(d, tmp/d.name, ignore=shutil.ignore_patterns('*.bin', '*.pt'))
     shutil.copy(src/'world.json', tmp/'world.json')
     if (run/'eval'/'table.md').is_file():
         (tmp/'eval').mkdir()
         for n in ('table.md', 'table.csv', 'per_video.json', 'samples.pt', 'eval.json', 'flow_use.json',
-                  'motion_budget.json'):
+                  'motion_budget.json', 'content.json', 'content.md'):
             if (run/'eval'/n).is_file(): shutil.copy(run/'eval'/n, tmp/'eval'/n)
     stages = {}
     for s in sorted(run.iterdir()):
@@ -1041,7 +1044,8 @@ def content_accuracy(model:str|Path|None=None,            # world model folder (
     clips, info = test_clips(test_root, n), read_clips(test_root)
     labels = {k: torch.tensor([names.index(info[c['videoid']][k]) for c in clips]) for k, names in ATTRIBUTES.items()}
     real = torch.stack([c['frames'] for c in clips])
-    vae = load_world_pipeline(mp).vae
+    from diffusers import AutoencoderKL
+    vae = AutoencoderKL.from_pretrained(mp/'vae').eval()
     lat = vae.encode(real.flatten(0, 1)*2 - 1).latent_dist.mode()
     sets = {'real ERP clips': real, 'real clips through the VAE':
             ((vae.decode(lat).sample.clamp(-1, 1) + 1)/2).unflatten(0, real.shape[:2])}
