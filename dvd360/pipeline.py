@@ -27,11 +27,12 @@ from .unet import CircularPadding, adapter_features
 import dvd360
 
 # %% auto #0
-__all__ = ['MOTION_CONFIGS', 'tiny_tokenizer', 'ddim_scheduler', 'quiet_loggers', 'quiet_dtype_cast', 'warn_long_prompts',
-           'tiny_unet_parts', 'tiny_components', 'step_plan', 'rotation_columns', 'rotate_scheduler_state',
-           'prepare_flow', 'Panorama360PipelineOutput', 'Panorama360Pipeline', 'load_or_explain', 'load_adapter',
-           'motion_module_version', 'original_motion_state_dict', 'motion_config_from_tensors', 'load_motion_adapter',
-           'load_sd15_parts', 'fuse_lora', 'to_original_layout', 'unet_to_ldm', 'vae_to_ldm', 'ldm_checkpoint']
+__all__ = ['MOTION_CONFIGS', 'tiny_tokenizer', 'ddim_scheduler', 'quiet_loggers', 'quiet_dtype_cast', 'LongPromptWarning',
+           'warn_long_prompts', 'tiny_unet_parts', 'tiny_components', 'step_plan', 'rotation_columns',
+           'rotate_scheduler_state', 'prepare_flow', 'Panorama360PipelineOutput', 'Panorama360Pipeline',
+           'load_or_explain', 'load_adapter', 'motion_module_version', 'original_motion_state_dict',
+           'motion_config_from_tensors', 'load_motion_adapter', 'load_sd15_parts', 'fuse_lora', 'to_original_layout',
+           'unet_to_ldm', 'vae_to_ldm', 'ldm_checkpoint']
 
 # %% ../nbs/09_pipeline.ipynb #a088fb00
 def _byte_unicode_chars()->list[str]:
@@ -79,6 +80,10 @@ def quiet_dtype_cast():
     return quiet_loggers('diffusers.models.modeling_utils')
 
 # %% ../nbs/09_pipeline.ipynb #d052093b
+class LongPromptWarning(UserWarning):
+    "A prompt longer than the text encoder reads: the rest of it is dropped."
+
+# %% ../nbs/09_pipeline.ipynb #6eb22f5e
 def warn_long_prompts(tokenizer, prompts:str|list[str]|None):
     "One warning line for each prompt longer than the text encoder reads, naming the words it drops."
     if prompts is None: return
@@ -87,7 +92,7 @@ def warn_long_prompts(tokenizer, prompts:str|list[str]|None):
         ids = tokenizer(p, verbose=False).input_ids
         if len(ids) > m:
             warnings.warn(f"prompt {p!r} is {len(ids)} tokens long and the text encoder reads {m}: "
-                          f"{tokenizer.decode(ids[m - 1:-1])!r} is dropped", stacklevel=4)
+                          f"{tokenizer.decode(ids[m - 1:-1])!r} is dropped", LongPromptWarning, stacklevel=4)
 
 # %% ../nbs/09_pipeline.ipynb #ef0820f1
 def tiny_unet_parts(seed:int=0,                 # seed of the random weights

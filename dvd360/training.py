@@ -645,7 +645,7 @@ def validate(models:dict,              # training components (the adapter is the
              path:str|Path,            # output .mp4
              config:TrainConfig)->Path:
     "Sample a validation video with the current adapter and write it to `path` (a 360°-tagged MP4)."
-    from dvd360.pipeline import Panorama360Pipeline, ddim_scheduler
+    from dvd360.pipeline import Panorama360Pipeline, ddim_scheduler, LongPromptWarning
     from dvd360.export import write_mp4
     unet = models['unet']; p = next(unet.parameters())
     c = models['scheduler'].config        # DDIM over the training schedule (the paper's sampler)
@@ -658,12 +658,15 @@ def validate(models:dict,              # training components (the adapter is the
     plain = {} if adapter is not None else dict(rotation_angle=0., circular_padding=False)
     pipe.set_progress_bar_config(disable=True)
     _, f, _, H, W = inputs['flow'].shape
-    out = pipe(inputs['prompt'], flow=inputs['flow'].to(p.device) if adapter is not None else None, num_frames=f,
-               height=H, width=W, **plain,
-               num_inference_steps=config.validation_inference_steps, guidance_scale=config.validation_guidance_scale,
-               flow_encoding=config.flow_encoding if adapter is not None else None,
-               decode_chunk_size=config.validation_decode_chunk,
-               generator=torch.Generator().manual_seed(config.seed), output_type='np')
+    with warnings.catch_warnings():
+        # a caption too long for the text encoder was cut the same way, silently, for every training step
+        warnings.simplefilter('ignore', LongPromptWarning)
+        out = pipe(inputs['prompt'], flow=inputs['flow'].to(p.device) if adapter is not None else None, num_frames=f,
+                   height=H, width=W, **plain, num_inference_steps=config.validation_inference_steps,
+                   guidance_scale=config.validation_guidance_scale,
+                   flow_encoding=config.flow_encoding if adapter is not None else None,
+                   decode_chunk_size=config.validation_decode_chunk,
+                   generator=torch.Generator().manual_seed(config.seed), output_type='np')
     return write_mp4(np.asarray(out.frames[0]), path, fps=8)
 
 # %% ../nbs/10_training.ipynb #3593b201
