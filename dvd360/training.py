@@ -759,6 +759,10 @@ def _to(m:nn.Module, device, dtype)->nn.Module:
         with _quiet_dtype_cast(): m.to(dtype=dtype)
     return m
 
+def _train_mod(m:nn.Module, device)->nn.Module:
+    "A component that trains: float32 on the device, gradients on, train mode."
+    return _to(m, device, torch.float32).requires_grad_(True).train()
+
 _LOG_FIELDS = ['step', 'epoch', 'loss', 'lr', 'steps_per_s', 'samples_per_s', 'elapsed_s']
 
 def _truncate_log(path:Path, step:int):
@@ -1030,7 +1034,7 @@ def _prepare_models(config:TrainConfig, acc, components:dict|None)->tuple:
         if k in models and k not in trained: _to(models[k].requires_grad_(False).eval(), acc.device, wdtype)
     if 'unet' in models and 'unet' in spec['need']:
         set_gradient_checkpointing(models['unet'], 'motion' if config.gradient_checkpointing else 'off')
-    train_mod = lambda k: _to(models[k], acc.device, torch.float32).requires_grad_(True).train()
+    train_mod = lambda k: _train_mod(models[k], acc.device)
     module = (spec['module'](config, models, acc.device) if 'module' in spec
               else _adapter_module(config, models, train_mod))
     ema = None

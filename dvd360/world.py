@@ -232,7 +232,7 @@ def read_clips(root:str|Path)->dict[str, dict]:
 # %% ../nbs/12_world.ipynb #ea7718ea
 from einops import rearrange
 from .training import (TASKS, encode_video, sample_timesteps, diffusion_target, weighted_mse, snr_weights,
-                              _model_widths, _to)
+                              _model_widths, _train_mod)
 from .utils import level_bytes
 
 # %% ../nbs/12_world.ipynb #f5e1c87c
@@ -298,10 +298,6 @@ def vae_loss(model:VAETrainer, batch:dict, generator:torch.Generator, kl_weight:
     return F.l1_loss(rec.float(), x.float()) + kl_weight*kl.float()
 
 # %% ../nbs/12_world.ipynb #ba8da9ec
-def _train_mod(m:nn.Module, device)->nn.Module:
-    "A component that trains: float32 on the device, gradients on, train mode."
-    return _to(m, device, torch.float32).requires_grad_(True).train()
-
 def _vae_memory(config)->tuple[int, str]:
     "A lower bound on a VAE step's peak: encoder and decoder activations at full size, kept for backward."
     _, vae_c, _ = _model_widths(config)
