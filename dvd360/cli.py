@@ -45,16 +45,21 @@ def parser(f, name:str):
 # %% ../nbs/13_cli.ipynb #9e2ff685
 def main(argv:list[str]|None=None):
     "Entry point of the `dvd360` console script; called with `argv`, returns what the command returns."
-    if argv is None: main(sys.argv[1:]); return                # console script: `sys.exit(main())` must see None
+    if argv is None:
+        main(sys.argv[1:])
+        return                # console script: `sys.exit(main())` must see None
     os.environ.setdefault('TRANSFORMERS_VERBOSITY', 'error')   # transformers' notices are not what a command reports
     argv = list(argv)
-    if not argv or argv[0] in ('-h', '--help'): print(usage()); return
+    if not argv or argv[0] in ('-h', '--help'):
+        print(usage())
+        return
     if argv[0] not in COMMANDS: raise SystemExit(f"dvd360: unknown command {argv[0]!r}\n\n{usage()}")
     name, f = argv[0], COMMANDS[argv[0]]
     try:
         if getattr(f, 'passthrough', False): return f(argv[1:])
         kw = vars(parser(f, name).parse_args(argv[1:]))
-        kw.pop('pdb', None); kw.pop('xtra', None)           # fastcore's extra options for `call_parse` scripts
+        kw.pop('pdb', None)
+        kw.pop('xtra', None)           # fastcore's extra options for `call_parse` scripts
         return f(**kw)
     # Ctrl-C: one line, the shell's code for SIGINT; writes are atomic
     except KeyboardInterrupt:
@@ -496,7 +501,8 @@ def flow(video_dir:str,                  # folder of ERP videos
         raise SystemExit(f"dvd360 flow: --encoding {encoding!r}: expected one of {', '.join(FLOW_ENCODINGS)}")
     if encoding == 'reference' and max_flow is not None:
         raise SystemExit("dvd360 flow: --max-flow does not apply to --encoding reference (the authors' fixed 25 px)")
-    check_number('flow', 'max_flow', max_flow, above=0.); check_number('flow', 'height', height, minimum=8, multiple=2)
+    check_number('flow', 'max_flow', max_flow, above=0.)
+    check_number('flow', 'height', height, minimum=8, multiple=2)
     if not Path(video_dir).is_dir(): raise SystemExit(f"dvd360 flow: no folder {video_dir!r}")
     check_output_dir('flow', out_dir, 'OUT_DIR', inputs=(video_dir,))
     # a flow video is about as large as its source at most (smooth colours compress well)
@@ -565,7 +571,8 @@ def world_train(argv:list):
     kw = {}
     for it in a.overrides:
         if '=' not in it: raise SystemExit(f"dvd360 world-train: expected key=value, got {it!r}")
-        k, v = it.split('=', 1); kw[k.strip()] = yaml.safe_load(v)
+        k, v = it.split('=', 1)
+        kw[k.strip()] = yaml.safe_load(v)
     r = train_world(a.out, stages, a.n_perspective, a.n_erp, vae_from=a.vae_from,
                     stage_steps=QUICK['stage_steps'] if a.quick else None, **kw)
     print(f"{a.out}: stages {', '.join(stages)} done in {r['minutes']} min; model in {Path(a.out)/'model'}")

@@ -102,7 +102,8 @@ class Web360Dataset(Dataset):
             from safetensors.torch import load_file
             lp = self.latents_dir/f"{vid}.safetensors"
             if not lp.is_file(): raise VideoError(f"cached latents not found: {lp} (run cache_latents)")
-            t = load_file(str(lp)); lat = t['latents']                          # (c, f, h, w)
+            t = load_file(str(lp))
+            lat = t['latents']                          # (c, f, h, w)
             if 'frames' in t:                                                  # every frame cached: any clip start
                 idxs = clip_indices(len(t['frames']), self.num_frames, self.stride,
                                     start=None if self.random_start else 0, rng=rng)
@@ -153,7 +154,8 @@ def cache_latents(dataset:Web360Dataset,   # a dataset without latents_dir
      "`<videoid>.safetensors`.")
     from safetensors.torch import save_file
     from tqdm.auto import tqdm
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     plain = Web360Dataset(dataset.root, csv_path=dataset.csv_path, num_frames=dataset.num_frames,
                           stride=dataset.stride, size=dataset.size,
                           random_start=False, random_yaw=False, require_flow=False, seed=dataset.seed,
@@ -161,21 +163,27 @@ def cache_latents(dataset:Web360Dataset,   # a dataset without latents_dir
     plain.rows = dataset.rows
     p = next(vae.parameters())
     for i in tqdm(range(len(plain)), desc='caching latents'):
-        vid = plain.rows[i]['videoid']; dst = out_dir/f"{vid}.safetensors"
+        vid = plain.rows[i]['videoid']
+        dst = out_dir/f"{vid}.safetensors"
         if dst.exists() and not overwrite: continue
         try:
             if all_frames:
                 # a frame of margin, as `load`
-                vpath = plain.video_dir/f"{vid}.mp4"; n = max(plain._length(vpath) - 1, 1)
+                vpath = plain.video_dir/f"{vid}.mp4"
+                n = max(plain._length(vpath) - 1, 1)
                 x = torch.from_numpy(read_frames(vpath, list(range(n)),
                                                  plain.size)).permute(0, 3, 1, 2).float()/127.5 - 1
             else: x = plain.load(i)['pixel_values']
         except VideoError as e:
-            warnings.warn(f"skipping video {vid!r}: {e}"); dataset.failures[vid] = str(e); continue
+            warnings.warn(f"skipping video {vid!r}: {e}")
+            dataset.failures[vid] = str(e)
+            continue
         lat = torch.cat([vae.encode(c.to(p.device, p.dtype)).latent_dist.mode() for c in x.split(batch_frames)])
         lat = (lat*vae.config.scaling_factor).float().cpu().permute(1, 0, 2, 3).contiguous()   # (c, f, h, w)
         t = {'latents': lat, **({'frames': torch.arange(lat.shape[1])} if all_frames else {})}
-        tmp = dst.with_suffix('.tmp'); save_file(t, str(tmp)); tmp.replace(dst)
+        tmp = dst.with_suffix('.tmp')
+        save_file(t, str(tmp))
+        tmp.replace(dst)
     return out_dir
 
 # %% ../nbs/04_data.ipynb #913d7ea4
@@ -202,7 +210,8 @@ def make_synthetic_web360(root:str|Path,             # output folder (created)
     from dvd360.scene import Scene, camera_path, render_video, flow_from_depth
     from dvd360.flow import flow_to_rgb, motion_condition, flow_video_params
     from dvd360.export import write_mp4
-    H, W = size; check_erp(H, W)
+    H, W = size
+    check_erp(H, W)
     if n_videos < 1: raise ValueError(f"n_videos={n_videos}: expected at least 1 clip")
     if num_frames < 2: raise ValueError(f"num_frames={num_frames}: expected at least 2 frames (motion needs two)")
     root = Path(root)
@@ -215,7 +224,8 @@ def make_synthetic_web360(root:str|Path,             # output folder (created)
                                   f"{seed}) would drop "
                                   f"from web360.csv: choose another folder, or pass overwrite=True (dvd360 synth "
                                   f"--overwrite) to replace it")
-    (root/'videos').mkdir(parents=True, exist_ok=True); (root/'flows').mkdir(exist_ok=True)
+    (root/'videos').mkdir(parents=True, exist_ok=True)
+    (root/'flows').mkdir(exist_ok=True)
     rng, rows = random.Random(seed), []
     for i in tqdm(range(n_videos), desc='synthetic WEB360'):
         vid = f"synth_{seed}_{i:04d}"
@@ -238,6 +248,8 @@ def make_synthetic_web360(root:str|Path,             # output folder (created)
         write_mp4(cond, fpath, fps=fps, spherical=False, output_params=flow_video_params('dvd360'))
     tmp = root/'.web360.csv.tmp'
     with open(tmp, 'w', newline='', encoding='utf-8') as fh:
-        wr = csv.writer(fh); wr.writerow(['videoid', 'name']); wr.writerows(rows)
+        wr = csv.writer(fh)
+        wr.writerow(['videoid', 'name'])
+        wr.writerows(rows)
     tmp.replace(root/'web360.csv')
     return root

@@ -89,7 +89,8 @@ def _encode_h264(frames:np.ndarray, path:Path, fps:float, params:list, name:str)
             proc.stdin.close()
         except BrokenPipeError: pass                         # ffmpeg quit early: its exit code and log say why
         finally: rc = proc.wait()
-        log.seek(0); msg = log.read().decode(errors='replace').strip()
+        log.seek(0)
+        msg = log.read().decode(errors='replace').strip()
     if rc != 0: raise RuntimeError(f"ffmpeg failed to write {name} (exit code {rc}): {msg[-2000:] or 'no message'}")
 
 def write_mp4(video,                        # (f, h, w, 3) / (f, 3, h, w) (batch dim 1 allowed), float in `value_range` or uint8
@@ -112,7 +113,8 @@ def write_mp4(video,                        # (f, h, w, 3) / (f, 3, h, w) (batch
                          f"spherical=False for flat videos)")
     if not fps > 0: raise ValueError(f"expected fps > 0, got {fps}")
     if not 0 <= crf <= 51: raise ValueError(f"expected crf in [0, 51], got {crf}")
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     params = ['-crf', str(int(crf)), '-preset', preset] + (['-movflags', '+faststart'] if faststart else [])
     params += [str(p) for p in (output_params or [])] + ['-f', 'mp4']
     tmp = _temp_path(path, '.mp4')
@@ -190,7 +192,9 @@ def _parse_boxes(f, start:int, end:int, name:str, source:str)->tuple[list, bytes
     "Parse the boxes in bytes [start, end) of an open file; return them and any trailing non-box bytes."
     boxes, pos = [], start
     while pos < end:
-        if end - pos < 8: f.seek(pos); return boxes, f.read(end - pos)
+        if end - pos < 8:
+            f.seek(pos)
+            return boxes, f.read(end - pos)
         f.seek(pos)
         size, typ = struct.unpack('>I4s', f.read(8))
         hs = 8
@@ -205,13 +209,17 @@ def _parse_boxes(f, start:int, end:int, name:str, source:str)->tuple[list, bytes
         if typ in CONTAINER_BOXES or typ in BOX_PREFIX_BYTES:
             n = BOX_PREFIX_BYTES.get(typ, 0)
             if stop - body < n: raise ValueError(f"{name}: box {typ!r} at byte {pos} is too short ({size} bytes)")
-            f.seek(body); box.prefix = f.read(n)
+            f.seek(body)
+            box.prefix = f.read(n)
             box.children, box.tail = _parse_boxes(f, body + n, stop, name, source)
         else:
             box.payload_size = stop - body
             if typ == 'mdat' or box.payload_size > _MAX_LEAF_IN_MEMORY: box.source = source
-            else: f.seek(body); box.data = f.read(box.payload_size)
-        boxes.append(box); pos = stop
+            else:
+                f.seek(body)
+                box.data = f.read(box.payload_size)
+        boxes.append(box)
+        pos = stop
     return boxes, b''
 
 def read_boxes(path)->list[Box]:
@@ -306,7 +314,8 @@ def _write_box(out, box:Box, sources:dict):
         while left:
             piece = src.read(min(left, 16 << 20))
             if not piece: raise ValueError(f"{box.source}: file ended inside {box.type!r} (at byte {box.offset})")
-            out.write(piece); left -= len(piece)
+            out.write(piece)
+            left -= len(piece)
 
 def write_boxes(boxes,   # top-level boxes, e.g. from `read_boxes`, possibly edited
                 path,    # output file; may be the file the boxes were read from
@@ -434,7 +443,8 @@ def write_gif(video,                     # (f, h, w, 3) / (f, 3, h, w) (batch di
     "Write a video as an animated GIF with Pillow, atomically."
     frames = to_uint8_frames(video, value_range)
     if not fps > 0: raise ValueError(f"expected fps > 0, got {fps}")
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     images = [Image.fromarray(f) for f in frames]
     tmp = _temp_path(path, '.gif')
     try:
@@ -448,7 +458,8 @@ def write_gif(video,                     # (f, h, w, 3) / (f, 3, h, w) (batch di
 def png_bytes(img)->bytes:
     "PNG encoding of one image: a float tensor `(3, h, w)` in [0, 1] or a uint8 array `(h, w, 3)`."
     if isinstance(img, Tensor): img = to_uint8_frames(img.clamp(0, 1)[None])[0]
-    buf = io.BytesIO(); Image.fromarray(np.ascontiguousarray(img)).save(buf, format='PNG')
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(img)).save(buf, format='PNG')
     return buf.getvalue()
 
 # %% ../nbs/08_export.ipynb #be17ba61
@@ -592,10 +603,12 @@ def iframe_html(page:str,                        # a page from `player_html`
 # %% ../nbs/08_export.ipynb #5e3cd02f
 def _write_text(text:str, path)->Path:
     "Write `text` (UTF-8) to `path` atomically, creating parent folders."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_path(path, path.suffix)
     try:
-        tmp.write_text(text, encoding='utf-8'); os.replace(tmp, path)
+        tmp.write_text(text, encoding='utf-8')
+        os.replace(tmp, path)
     finally:
         if tmp.exists(): tmp.unlink()
     return path
@@ -659,8 +672,10 @@ def show_views(erp_frame,                     # one ERP frame (h, 2h, 3) / (3, h
     fig, axs = plt.subplots(1, 5, figsize=figsize, dpi=dpi, layout='constrained',
                             gridspec_kw={'width_ratios': [2, 1, 1, 1, 1]})
     plt.close(fig)                            # returned, not shown by pyplot: displays once in a notebook
-    axs[0].imshow(frame); axs[0].set_title('ERP', fontsize=9)
+    axs[0].imshow(frame)
+    axs[0].set_title('ERP', fontsize=9)
     for ax, v, yaw in zip(axs[1:], views, TEXT_FUSION_YAWS):
-        ax.imshow(v.permute(1, 2, 0).numpy()); ax.set_title(f'yaw {yaw:g}°', fontsize=9)
+        ax.imshow(v.permute(1, 2, 0).numpy())
+        ax.set_title(f'yaw {yaw:g}°', fontsize=9)
     for ax in axs: ax.axis('off')
     return fig

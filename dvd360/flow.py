@@ -388,7 +388,8 @@ def _flow_video(src:Path, dst:Path, est:Callable, max_flow, pad:int|None, size, 
     ("Stream one video's frames, write its RGB flow video to `dst` (the caller renames it into place); tags the "
      "encoding.")
     params = ['-vf', f'scale={size[1]}:{size[0]}:flags=area'] if size else None
-    log = logging.getLogger('imageio_ffmpeg'); level = log.level
+    log = logging.getLogger('imageio_ffmpeg')
+    level = log.level
     if size: log.setLevel(logging.ERROR)                      # we asked for the resize: no "size differs" warning
     try:
         reader = imageio_ffmpeg.read_frames(str(src), output_params=params)
@@ -397,7 +398,9 @@ def _flow_video(src:Path, dst:Path, est:Callable, max_flow, pad:int|None, size, 
     finally: log.setLevel(level)
     w, h = meta['size']                                       # the size ffmpeg delivers (after any resize)
     try: check_erp(h, w)
-    except ValueError as e: reader.close(); raise VideoFlowError(f"{src}: {e}") from None
+    except ValueError as e:
+        reader.close()
+        raise VideoFlowError(f"{src}: {e}") from None
     writer, prev, last, n = None, None, None, 0
     try:
         for buf in reader:                                    # stream: two decoded frames in memory at a time
@@ -410,11 +413,13 @@ def _flow_video(src:Path, dst:Path, est:Callable, max_flow, pad:int|None, size, 
                                                          codec='libx264', macro_block_size=2, ffmpeg_log_level='error',
                                                          output_params=flow_video_params(encoding, max_flow))
                     writer.send(None)
-                writer.send(np.ascontiguousarray(last)); n += 1
+                writer.send(np.ascontiguousarray(last))
+                n += 1
             prev = cur
         if last is None:
             raise VideoFlowError(f"video {src} has {0 if prev is None else 1} frame(s): a flow video needs at least 2")
-        writer.send(np.ascontiguousarray(last)); n += 1       # repeat the last flow: as many frames as the video
+        writer.send(np.ascontiguousarray(last))
+        n += 1       # repeat the last flow: as many frames as the video
     except VideoFlowError: raise
     except Exception as e: raise VideoFlowError(f"cannot decode video {src}: {last_line(e)}") from None
     finally:
@@ -450,7 +455,8 @@ def flow_videos(video_dir,                # folder with panorama videos (*.mp4)
             if (old := flow_video_encoding(dst)) != encoding:
                 warnings.warn(f"{dst} exists with encoding {old or 'unknown'}, not {encoding}: kept; pass "
                               f"overwrite=True to rewrite it")
-            summary['skipped'].append(src.name); continue
+            summary['skipped'].append(src.name)
+            continue
         tmp = out_dir/f".{src.stem}.partial{src.suffix}"
         try:
             _flow_video(src, tmp, est, max_flow, pad, size, quality, encoding)

@@ -90,7 +90,8 @@ def roll_longitude(x:Tensor,     # ERP tensor (..., h, w); any leading dims (fra
     s = float(angle)/(2*math.pi)*w
     k = round(s)
     if abs(s - k) < 1e-6: return torch.roll(x, -(k % w), dims=-1)
-    k0 = math.floor(s); t = s - k0
+    k0 = math.floor(s)
+    t = s - k0
     a, b = torch.roll(x, -(k0 % w), dims=-1), torch.roll(x, -((k0+1) % w), dims=-1)
     return torch.lerp(a, b, t) if x.is_floating_point() else torch.lerp(a.float(), b.float(), t).round().to(x.dtype)
 

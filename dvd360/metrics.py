@@ -117,7 +117,8 @@ class ClipEmbedder:
         if not hasattr(processor, 'tokenizer') or not hasattr(processor, 'image_processor'):
             raise TypeError(f"expected a CLIPProcessor (tokenizer + image processor), got {type(processor).__name__}")
         self.model, self.processor, self.batch_size = model.eval(), processor, batch_size
-        p = next(model.parameters()); self.device, self.dtype = p.device, p.dtype
+        p = next(model.parameters())
+        self.device, self.dtype = p.device, p.dtype
 
     @property
     def image_size(self)->int:
@@ -178,14 +179,17 @@ def save_tiny_clip(folder:str|Path,   # output folder (created)
     from transformers import CLIPConfig, CLIPModel, CLIPProcessor, CLIPTokenizer
     try: from transformers import CLIPImageProcessorPil as ImageProcessor   # transformers 5 (no torchvision needed)
     except ImportError: from transformers import CLIPImageProcessor as ImageProcessor
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     words = 'a photo of the sky sea city street forest mountain panorama view sunset car tree road snow lake ball'.split()
     chars = sorted(set(''.join(words)))
     vocab, merges = ['<|startoftext|>', '<|endoftext|>', *chars, *(c + '</w>' for c in chars)], []
     for word in words:                                   # merge left to right: p h o t o</w> → ph → pho → … → photo</w>
         toks = [*word[:-1], word[-1] + '</w>']
         while len(toks) > 1:
-            merges.append(f"{toks[0]} {toks[1]}"); toks = [toks[0] + toks[1], *toks[2:]]; vocab.append(toks[0])
+            merges.append(f"{toks[0]} {toks[1]}")
+            toks = [toks[0] + toks[1], *toks[2:]]
+            vocab.append(toks[0])
     vocab, merges = list(dict.fromkeys(vocab)), list(dict.fromkeys(merges))
     (folder/'vocab.json').write_text(json.dumps({t: i for i, t in enumerate(vocab)}))
     (folder/'merges.txt').write_text('#version: 0.2\n' + '\n'.join(merges) + '\n')
@@ -266,7 +270,8 @@ def cubemap_quality(video,                          # (f, 3, h, w) / (b, f, 3, h
                    )->tuple[Tensor,Tensor]:         # per-face scores (..., 6) and their weighted mean (...)
     "A per-face image quality on the cubemap of sampled frames, and its weighted mean (top and bottom weighted less)."
     v, batched = as_videos(video)
-    h, w = v.shape[-2:]; check_erp(h, w)
+    h, w = v.shape[-2:]
+    check_erp(h, w)
     wt = torch.as_tensor(weights, dtype=torch.float32)
     if wt.shape != (6,) or (wt < 0).any() or wt.sum() <= 0:
         raise ValueError(f"expected 6 non-negative face weights ({', '.join(CUBE_FACES)}), got {weights}")
@@ -385,7 +390,8 @@ def load_video(video,                          # path to a video file, or a tens
               )->Tensor:                       # float (f, 3, h, w) in [0, 1]
     "A video as float `(f, 3, h, w)` in [0, 1] from a file (raises `VideoError`) or a tensor/array."
     if isinstance(video, (str, Path)):
-        log = logging.getLogger('imageio_ffmpeg'); level = log.level
+        log = logging.getLogger('imageio_ffmpeg')
+        level = log.level
         if size: log.setLevel(logging.ERROR)               # we asked for the resize: no "size differs" warning
         try: video = torch.from_numpy(read_frames(video, size=size)).permute(0, 3, 1, 2)
         finally: log.setLevel(level)
@@ -445,7 +451,9 @@ def read_prompts(csv_path:str|Path,                 # CSV with an id column and 
                 )->dict[str,str]:                   # video id → prompt
     "Prompts by video id from a CSV (`videoid`/`file` + `prompt`/`name` columns)."
     with open(csv_path, newline='', encoding='utf-8-sig') as f:
-        reader = csv.DictReader(f); rows = list(reader); cols = reader.fieldnames or []
+        reader = csv.DictReader(f)
+        rows = list(reader)
+        cols = reader.fieldnames or []
     def pick(col, cands, what):
         if col is not None:
             if col not in cols: raise ValueError(f"{csv_path}: no column {col!r} ({what}); columns are {cols}")
@@ -544,7 +552,8 @@ def evaluate_dir(out_dir:str|Path,                  # folder of generated ERP vi
     cols = ['videoid', *ev.columns] + (['error'] if failed else [])
     table = [{k: _fmt(r.get(k), 6) for k in cols} for r in rows] + [{'videoid': k, 'error': v} for k,
                                                                     v in failed.items()]
-    ev.csv.parent.mkdir(parents=True, exist_ok=True); ev.md.parent.mkdir(parents=True, exist_ok=True)
+    ev.csv.parent.mkdir(parents=True, exist_ok=True)
+    ev.md.parent.mkdir(parents=True, exist_ok=True)
     write_csv_atomic(ev.csv, table + [{'videoid': 'mean', **{k: _fmt(v, 6) for k, v in mean.items()}}], cols)
     ev.md.write_text(ev.markdown(), encoding='utf-8')
     if failed:

@@ -40,7 +40,10 @@ def _byte_unicode_chars()->list[str]:
     bs = [*range(ord('!'), ord('~') + 1), *range(ord('¡'), ord('¬') + 1), *range(ord('®'), ord('ÿ') + 1)]
     cs, n = bs[:], 0
     for b in range(256):
-        if b not in bs: bs.append(b); cs.append(256 + n); n += 1
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
     return [chr(c) for _, c in sorted(zip(bs, cs))]
 
 def tiny_tokenizer(max_length:int=77, # `model_max_length` (77 as CLIP): prompts are padded/truncated to this many tokens
@@ -168,10 +171,12 @@ def rotate_scheduler_state(scheduler,     # a diffusers scheduler between two `s
     done = []
     for name, v in list(vars(scheduler).items()):
         if isinstance(v, Tensor) and v.shape == like.shape:
-            setattr(scheduler, name, roll_longitude(v, angle)); done.append(name)
+            setattr(scheduler, name, roll_longitude(v, angle))
+            done.append(name)
         elif isinstance(v, (list, tuple)) and any(isinstance(x, Tensor) and x.shape == like.shape for x in v):
             setattr(scheduler, name, type(v)(roll_longitude(x, angle) if isinstance(x, Tensor) and x.shape == like.shape
-                                             else x for x in v)); done.append(name)
+                                             else x for x in v))
+            done.append(name)
     return done
 
 # %% ../nbs/09_pipeline.ipynb #b482afb6
@@ -740,7 +745,9 @@ def to_original_layout(motion:MotionAdapter)->dict[str,Tensor]:
 _LDM_RES = [('norm1', 'in_layers.0'), ('conv1', 'in_layers.2'), ('norm2', 'out_layers.0'), ('conv2', 'out_layers.3'),
        ('time_emb_proj', 'emb_layers.1'), ('conv_shortcut', 'skip_connection')]
 _LDM_VATT = [('group_norm', 'norm'), ('to_q', 'q'), ('to_k', 'k'), ('to_v', 'v'), ('to_out', 'proj_out')]
-def _ldm_first(rest, pairs): head, tail = rest.split('.', 1); return dict(pairs).get(head, head) + '.' + tail
+def _ldm_first(rest, pairs):
+    head, tail = rest.split('.', 1)
+    return dict(pairs).get(head, head) + '.' + tail
 
 def unet_to_ldm(unet):
     "`UNet2DConditionModel` state dict → SD 1.x original names."

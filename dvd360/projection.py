@@ -67,7 +67,8 @@ def erp_to_perspective(erp:Tensor,            # ERP images (..., c, H, W), W = 2
                       )->Tensor:               # (..., c, h, w), or (..., V, c, h, w) for sequences of views
     "Gnomonic perspective view(s) of ERP images, one batched `grid_sample` for all frames and views."
     x, lead = _flat(erp, 'ERP images')
-    H, W = x.shape[-2:]; check_erp(H, W)
+    H, W = x.shape[-2:]
+    check_erp(H, W)
     fov_, yaw_, pitch_, multi = _as_views(fov, yaw, pitch)
     V = len(yaw_)
     grid = _view_grid(tuple(fov_.tolist()), tuple(yaw_.tolist()), tuple(pitch_.tolist()), tuple(size), H, W, x.device,
@@ -87,7 +88,8 @@ def perspective_to_erp(img:Tensor,             # perspective images (..., c, h, 
                       )->tuple[Tensor, Tensor]: # ERP (..., c, H, W) and mask (H, W) of covered pixels
     "Paint perspective images back onto the sphere (inverse gnomonic projection) with a validity mask."
     x, lead = _flat(img, 'perspective images')
-    H, W = erp_size; check_erp(H, W)
+    H, W = erp_size
+    check_erp(H, W)
     h, w = x.shape[-2:]
     fov_, yaw_, pitch_, multi = _as_views(fov, yaw, pitch)
     if multi: raise ValueError("perspective_to_erp takes one view (scalar fov, yaw, pitch)")
@@ -128,7 +130,8 @@ def cubemap_to_erp(faces:Tensor,              # cube faces (..., 6, c, s, s) in 
     "Resample a cubemap onto the ERP grid (one 3-D `grid_sample`, faces as depth slices)."
     if faces.dim() < 4 or faces.shape[-4] != 6 or faces.shape[-1] != faces.shape[-2]:
         raise ValueError(f"expected cube faces of shape (..., 6, c, s, s), got {tuple(faces.shape)}")
-    H, W = erp_size; check_erp(H, W)
+    H, W = erp_size
+    check_erp(H, W)
     lead, (c, s) = faces.shape[:-4], faces.shape[-3:-1]
     x = rearrange(faces.reshape(-1, 6, c, s, s), 'n f c h w -> n c f h w')
     d = erp_directions(H, W, device=faces.device, dtype=torch.float64)

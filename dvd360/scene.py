@@ -109,7 +109,9 @@ def camera_rotations(rotations,            # None, (f,) yaws, (f, 3) yaw/pitch/r
     return r.to(dtype)
 
 # %% ../nbs/02_scene.ipynb #a53ad29f
-def _smoothstep(e0, e1, x): t = ((x - e0)/(e1 - e0)).clamp(0, 1); return t*t*(3 - 2*t)
+def _smoothstep(e0, e1, x):
+    t = ((x - e0)/(e1 - e0)).clamp(0, 1)
+    return t*t*(3 - 2*t)
 
 def _rgb(c, like): return torch.as_tensor(c, dtype=like.dtype, device=like.device)
 
@@ -246,7 +248,8 @@ def trace(scene:Scene,       # the world
     if Pp.shape[0]:
         q = Pp[kp]
         rad = torch.stack([P[..., 0] - q[..., 0], torch.zeros_like(P[..., 0]), P[..., 2] - q[..., 1]], -1)/q[..., 2:3]
-        up = torch.zeros_like(rad); up[..., 1] = 1
+        up = torch.zeros_like(rad)
+        up[..., 1] = 1
         n = torch.where(cap[..., None], up, rad)
         band = torch.sin(2*math.pi*(P[..., 1] - g)/0.8)
         pat = torch.where(cap, torch.ones_like(band), torch.tanh(3*torch.sin(5*torch.atan2(rad[..., 0],

@@ -131,7 +131,8 @@ def save_tiny_blip(folder:str|Path, # output folder (created)
     from transformers import BlipConfig, BlipForConditionalGeneration, BlipProcessor, BertTokenizer
     try: from transformers import BlipImageProcessorPil as ImageProcessor     # transformers 5 (no torchvision needed)
     except ImportError: from transformers import BlipImageProcessor as ImageProcessor
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     words = ("a an the of with and at in on view city street building buildings night lights car road sky tree trees "
              "house field lake sun red").split()
     vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', *words]
@@ -255,7 +256,9 @@ class MergeSummariser:
         for cap in captions:
             for ph in self.phrases(cap):
                 words = content_words(ph)
-                if words and not words <= covered: kept.append(ph); covered |= words
+                if words and not words <= covered:
+                    kept.append(ph)
+                    covered |= words
         if not kept: raise ValueError(f"no content words in the captions {list(captions)!r}")
         kept = kept[:self.max_items]
         ctxs = [_context(p) for p in kept]
@@ -272,7 +275,8 @@ class MergeSummariser:
 class LLMError(RuntimeError):
     "An LLM endpoint failed; `url`, `status` (HTTP, or None) and `server_message` say where and why."
     def __init__(self, msg:str, url:str|None=None, status:int|None=None, server_message:str|None=None):
-        super().__init__(msg); self.url, self.status, self.server_message = url, status, server_message
+        super().__init__(msg)
+        self.url, self.status, self.server_message = url, status, server_message
 
 # %% ../nbs/05_textfusion.ipynb #3a3678f5
 class LLMTimeoutError(LLMError, TimeoutError):
@@ -343,7 +347,9 @@ class OpenAISummariser:
         "The assistant's reply to chat `messages` (raw text); `LLMError`/`LLMTimeoutError` say what failed."
         data = json.dumps({'model': self.model, 'messages': messages, **self.body}).encode()
         for attempt in range(self.retries + 1):
-            try: raw = self._post(data); break
+            try:
+                raw = self._post(data)
+                break
             except urllib.error.HTTPError as e:
                 msg = _server_message(e.read() or b'')
                 hint = ' (check the API key: OPENAI_API_KEY / DVD360_LLM_API_KEY / api_key=)' if e.code in (401,
@@ -525,7 +531,8 @@ def caption_videos(video_dir:str|Path,                   # folder of ERP videos;
     if out.is_file():
         try:
             with open(out, newline='', encoding='utf-8') as f:
-                reader = csv.DictReader(f); rows, fields = list(reader), list(reader.fieldnames or [])
+                reader = csv.DictReader(f)
+                rows, fields = list(reader), list(reader.fieldnames or [])
         # an empty file is fine (a fresh table); other bytes are not a CSV
         except (UnicodeDecodeError, csv.Error) as e:
             raise ValueError(f"{out} is not a readable UTF-8 CSV ({e}); it would be overwritten, so nothing is "
@@ -545,15 +552,22 @@ def caption_videos(video_dir:str|Path,                   # folder of ERP videos;
         for vid in bar:
             try: views = panorama_views(videos[vid], view_size)
             except (VideoError, ValueError, OSError) as e:
-                run.failed[vid] = str(e); warnings.warn(f"skipping video {videos[vid].name}: {e}")
-                bar.set_postfix(failed=len(run.failed)); continue
+                run.failed[vid] = str(e)
+                warnings.warn(f"skipping video {videos[vid].name}: {e}")
+                bar.set_postfix(failed=len(run.failed))
+                continue
             if cap is None: cap = make_captioner(captioner, **(captioner_kw or {}))
             if summ is None: summ = make_summariser(summariser, **(summariser_kw or {}))
             res = caption_views(views, cap, summ)
-            if vid not in by_id: by_id[vid] = {'videoid': vid}; rows.append(by_id[vid])
+            if vid not in by_id:
+                by_id[vid] = {'videoid': vid}
+                rows.append(by_id[vid])
             by_id[vid].update(name=res.caption, **res.by_view())
-            run.captioned.append(vid); pending += 1
-            if pending >= save_every: write_csv_atomic(out, rows, fieldnames); pending = 0
+            run.captioned.append(vid)
+            pending += 1
+            if pending >= save_every:
+                write_csv_atomic(out, rows, fieldnames)
+                pending = 0
     finally:
         bar.close()
         if pending: write_csv_atomic(out, rows, fieldnames)

@@ -156,6 +156,7 @@ class TrainConfig:
     train_motion_modules:bool = False    # task 'adapter': motion modules train too (the paper freezes them)
     timestep_range:list[int]|None = None # train on timesteps t in [lo, hi) only (e.g. [600, 1000): where the flow is the only motion cue); None: all
     kl_weight:float = 1e-6               # task 'vae': weight of the KL term next to the L1 reconstruction loss
+    detail_weight:float = 0.             # task 'vae': extra L1 weight on detailed pixels (`world.detail_weights`)
     ema_decay:float|None = None          # keep an EMA of the trained weights (saved and validated); None: off
     flow_dropout:float = 0.2             # P(motion condition set to zeros)
     caption_dropout:float = 0.1          # P(caption set to "") — for classifier-free guidance
@@ -255,7 +256,8 @@ class TrainConfig:
         d = self.to_dict()
         for it in items:
             if '=' not in it: raise ValueError(f"expected an override of the form key=value, got {it!r}")
-            k, v = it.split('=', 1); k = k.strip()
+            k, v = it.split('=', 1)
+            k = k.strip()
             val = yaml.safe_load(v)
             tp = typing.get_type_hints(TrainConfig).get(k)
             # 'no', '16' stay strings for str fields
@@ -275,7 +277,10 @@ def _write_atomic(path:Path, text:str):
     "Write `text` to `path` through a temporary file and `os.replace` (readers never see a partial file)."
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, 'w') as fh: fh.write(text); fh.flush(); os.fsync(fh.fileno())
+    with open(tmp, 'w') as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 def size_multiple(config)->int:
@@ -311,7 +316,8 @@ def hub_online(timeout:float=2.)->bool:
     u = urllib.parse.urlparse(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co')
     try:
         socket.create_connection((u.hostname, u.port or (443 if u.scheme == 'https' else 80)),
-                                 timeout=timeout).close(); return True
+                                 timeout=timeout).close()
+        return True
     except OSError: return False
 
 # %% ../nbs/10_training.ipynb #cf9b82fa
@@ -454,7 +460,8 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
     ("Denoising loss of the 360-Adapter on one batch: noise latents, inject adapter features from the flow, weight "
      "by latitude.")
     unet, adapter, sched = models['unet'], models['adapter'], models['scheduler']
-    p = next(unet.parameters()); device, dtype = p.device, weight_dtype or p.dtype
+    p = next(unet.parameters())
+    device, dtype = p.device, weight_dtype or p.dtype
     with torch.no_grad():
         if 'latents' in batch: latents = batch['latents'].to(device, torch.float32)
         else: latents = encode_video(models['vae'], batch['pixel_values'], generator, vae_batch_frames).float()
@@ -550,7 +557,8 @@ def save_weights(model:nn.Module, folder:str|Path, ema=None)->list[Path]:
     with ema_weights(model, ema):
         # a task's own module (the world's base and VAE, a Wan LoRA, the adapter with its motion modules)
         if hasattr(model, 'save_weights'): return model.save_weights(folder)
-        model.save_pretrained(folder/'adapter'); return [folder/'adapter']
+        model.save_pretrained(folder/'adapter')
+        return [folder/'adapter']
 
 # %% ../nbs/10_training.ipynb #58e465d8
 def save_checkpoint(accelerator,               # the run's `accelerate.Accelerator`
@@ -564,9 +572,12 @@ def save_checkpoint(accelerator,               # the run's `accelerate.Accelerat
                    )->Path:                    # the `checkpoint-<step>` folder
     ("Write `checkpoint-<step>` atomically (temporary folder + rename) and point `latest` at it; all processes must "
      "call.")
-    out = Path(output_dir); final, tmpdir = out/f'checkpoint-{step}', out/f'.tmp-checkpoint-{step}'
+    out = Path(output_dir)
+    final, tmpdir = out/f'checkpoint-{step}', out/f'.tmp-checkpoint-{step}'
     main = accelerator.is_main_process
-    if main: _rmtree(tmpdir); tmpdir.mkdir(parents=True)
+    if main:
+        _rmtree(tmpdir)
+        tmpdir.mkdir(parents=True)
     accelerator.wait_for_everyone()
     accelerator.save_state(str(tmpdir/'state'))
     accelerator.wait_for_everyone()              # every rank has written its RNG state before the folder is renamed
@@ -575,7 +586,9 @@ def save_checkpoint(accelerator,               # the run's `accelerate.Accelerat
         (tmpdir/'trainer_state.json').write_text(json.dumps({**trainer_state, 'global_step': step}, indent=1))
         if config is not None: config.to_yaml(tmpdir/'config.yaml')
         old = out/f'.old-checkpoint-{step}'
-        if final.exists(): _rmtree(old); os.replace(final, old)
+        if final.exists():
+            _rmtree(old)
+            os.replace(final, old)
         os.replace(tmpdir, final)
         _write_atomic(out/'latest', final.name + '\n')
         _rmtree(old)
@@ -607,7 +620,8 @@ def resolve_checkpoint(output_dir:str|Path,  # run folder
      "is none yet).")
     if resume is None: return None
     if str(resume) == 'latest':
-        out = Path(output_dir); ptr = out/'latest'
+        out = Path(output_dir)
+        ptr = out/'latest'
         if ptr.is_file():
             p = out/ptr.read_text().strip()
             if (p/'trainer_state.json').is_file(): return p
@@ -647,7 +661,8 @@ def validate(models:dict,              # training components (the adapter is the
     "Sample a validation video with the current adapter and write it to `path` (a 360°-tagged MP4)."
     from dvd360.pipeline import Panorama360Pipeline, ddim_scheduler, LongPromptWarning
     from dvd360.export import write_mp4
-    unet = models['unet']; p = next(unet.parameters())
+    unet = models['unet']
+    p = next(unet.parameters())
     c = models['scheduler'].config        # DDIM over the training schedule (the paper's sampler)
     sched = ddim_scheduler(num_train_timesteps=c.num_train_timesteps, beta_start=c.beta_start, beta_end=c.beta_end,
                            beta_schedule=c.beta_schedule, prediction_type=c.prediction_type)
@@ -692,8 +707,11 @@ def task_loss(config:TrainConfig, models:dict, model:nn.Module, batch:dict, gene
 @contextmanager
 def ema_weights(model:nn.Module, ema=None):
     "Temporarily load the EMA weights into `model` (no-op without an EMA)."
-    if ema is None: yield model; return
-    ema.store(trainable(model)); ema.copy_to(trainable(model))
+    if ema is None:
+        yield model
+        return
+    ema.store(trainable(model))
+    ema.copy_to(trainable(model))
     try: yield model
     finally: ema.restore(trainable(model))
 
@@ -703,7 +721,8 @@ def make_accelerator(config:TrainConfig):
     from accelerate import Accelerator, PartialState
     mp = config.mixed_precision
     if mp == 'fp16' and PartialState().device.type == 'cpu':
-        warnings.warn("mixed_precision='fp16' needs a GPU; training in float32 on the CPU"); mp = 'no'
+        warnings.warn("mixed_precision='fp16' needs a GPU; training in float32 on the CPU")
+        mp = 'no'
     kw = {}
     if config.log_with:
         import importlib.util
@@ -750,7 +769,8 @@ class RunLock:
         self.path.write_text(f"pid {os.getpid()} on {platform.node()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
         return self
     def __exit__(self, *exc):
-        self.path.unlink(missing_ok=True); self.lock.release()
+        self.path.unlink(missing_ok=True)
+        self.lock.release()
 
 def _to(m:nn.Module, device, dtype)->nn.Module:
     "Move `m` to `device` and cast to `dtype` only where needed (diffusers warns on every dtype cast)."
@@ -772,7 +792,9 @@ def _truncate_log(path:Path, step:int):
         with open(path, newline='') as fh:
             rows = [r for r in csv.DictReader(fh) if r.get('step', '').isdigit() and int(r['step']) <= step]
     with open(path, 'w', newline='') as fh:
-        wr = csv.DictWriter(fh, _LOG_FIELDS); wr.writeheader(); wr.writerows(rows)
+        wr = csv.DictWriter(fh, _LOG_FIELDS)
+        wr.writeheader()
+        wr.writerows(rows)
 
 # %% ../nbs/10_training.ipynb #8cdcf385
 CHECKPOINT_MODES = ('off', 'stock', 'motion', 'blocks')
@@ -792,7 +814,8 @@ def set_gradient_checkpointing(unet:nn.Module,      # a diffusers `UNetMotionMod
     def wrap(m):
         fwd = type(m).forward
         def forward(*a, **k): return ck(fwd, m, *a, **k) if torch.is_grad_enabled() else fwd(m, *a, **k)
-        forward._dvd360_checkpoint = True; m.forward = forward
+        forward._dvd360_checkpoint = True
+        m.forward = forward
     if mode in ('stock', 'motion'): unet.enable_gradient_checkpointing(lambda module, *a: ck(module.__call__, *a))
     if mode == 'motion':
         for blk in list(unet.down_blocks) + list(unet.up_blocks):
@@ -826,6 +849,29 @@ def train(config:TrainConfig|dict|str|os.PathLike, # a config, its dict, or a YA
         print(f"dvd360 training: {acc.num_processes} process(es) on {acc.device.type}, output {config.output_dir}")
     with (RunLock(config.output_dir) if acc.is_main_process else contextlib.nullcontext()):
         return _train(config, acc, resume, components, ds, progress, overwrite)
+
+# %% ../nbs/10_training.ipynb #2df48a43
+def _micro_step(config, acc, models, adapter, opt, sched, batch, wdtype, book, where:tuple)->Tensor:
+    ("One micro-batch of `_train`'s loop: loss, NaN guard, backward, clipping and (on sync) the optimizer and "
+     "schedule; returns the gathered loss. `where` is (step, micro, epoch).")
+    step, micro, epoch = where
+    gen = _step_generator(config.seed, micro, acc.process_index)
+    with acc.accumulate(adapter):
+        with acc.autocast():
+            loss = task_loss(config, models, adapter, batch, gen, wdtype)
+        every = acc.gather(loss.detach().float().reshape(1))    # a collective, but no host sync
+        # NaN/inf stops before the optimizer sees it
+        if config.nan_check_every and (micro + 1) % config.nan_check_every == 0:
+            book.flush()
+            if not bool(torch.isfinite(every).all()): book.stop(every.tolist(), step + 1, micro + 1, epoch)
+        acc.backward(loss)
+        if acc.sync_gradients and config.max_grad_norm > 0:
+            acc.clip_grad_norm_(adapter.parameters(), config.max_grad_norm)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        if acc.sync_gradients: sched.step()
+    return every
+
 
 # %% ../nbs/10_training.ipynb #f9451073
 def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
@@ -862,27 +908,18 @@ def _train(config, acc, resume, components, ds, progress, overwrite)->dict:
     book, t_last = _LossBook(pbar, ckpt), t0
     while step < config.max_steps:
         epoch, pos = divmod(micro, per_epoch)
-        sampler.set_epoch(epoch, pos); ds.set_epoch(epoch)
+        sampler.set_epoch(epoch, pos)
+        ds.set_epoch(epoch)
         for batch in loader:
-            gen = _step_generator(config.seed, micro, acc.process_index)
-            with acc.accumulate(adapter):
-                with acc.autocast():
-                    loss = task_loss(config, models, adapter, batch, gen, wdtype)
-                every = acc.gather(loss.detach().float().reshape(1))    # a collective, but no host sync
-                # NaN/inf stops before the optimizer sees it
-                if config.nan_check_every and (micro + 1) % config.nan_check_every == 0:
-                    book.flush()
-                    if not bool(torch.isfinite(every).all()): book.stop(every.tolist(), step + 1, micro + 1, epoch)
-                acc.backward(loss)
-                if acc.sync_gradients and config.max_grad_norm > 0:
-                    acc.clip_grad_norm_(adapter.parameters(), config.max_grad_norm)
-                opt.step(); opt.zero_grad(set_to_none=True)
-                if acc.sync_gradients: sched.step()
+            every = _micro_step(config, acc, models, adapter, opt, sched, batch, wdtype, book, (step, micro, epoch))
             micro += 1
             acc_loss = acc_loss + every.mean()/ga
             if not acc.sync_gradients: continue
             if ema is not None: ema.step(trainable(acc.unwrap_model(adapter)))
-            step += 1; steps.append(step); book.pending.append((step, micro, epoch, acc_loss)); acc_loss = 0.
+            step += 1
+            steps.append(step)
+            book.pending.append((step, micro, epoch, acc_loss))
+            acc_loss = 0.
             pbar.update(1)
             saves = (config.checkpoint_every and step % config.checkpoint_every == 0) or step == config.max_steps
             validates = validate_every and step % validate_every == 0
@@ -939,7 +976,8 @@ def task_spec(task:str)->dict:
     ("`TASKS[task]`, importing the module that registers it if need be; besides `need` and `trains` an entry may "
      "give `sources`, `components`, `module`, `loss` (callables) and `validates` (a boolean).")
     if task not in TASKS and task in TASK_MODULES:
-        import importlib; importlib.import_module(TASK_MODULES[task])
+        import importlib
+        importlib.import_module(TASK_MODULES[task])
     return TASKS[task]
 
 # %% ../nbs/10_training.ipynb #821b1fe9
@@ -1123,13 +1161,16 @@ class _LossBook:
         vals = torch.stack([l for *_, l in self.pending]).tolist()
         for (s_, mi, ep, _), v in zip(self.pending, vals):
             if not math.isfinite(v): self.stop(v, s_, mi, ep)
-        self.losses.extend(vals); self.window.extend(vals); self.pending = []
+        self.losses.extend(vals)
+        self.window.extend(vals)
+        self.pending = []
 
 def _log_row(acc, pbar, log_path:Path, book:_LossBook, step:int, epoch:float, lr:float, samples_per_step:int,
              t0:float, t_last:float)->float:
     ("Write one `log.csv` row (mean loss since the last row, throughput) and the trackers'; returns the time it was "
      "written.")
-    tn = time.time(); dt = max(tn - t_last, 1e-9)
+    tn = time.time()
+    dt = max(tn - t_last, 1e-9)
     row = dict(step=step, epoch=round(epoch, 4), loss=float(np.mean(book.window)), lr=lr,
                steps_per_s=len(book.window)/dt,
                samples_per_s=len(book.window)*samples_per_step/dt, elapsed_s=tn - t0)

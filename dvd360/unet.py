@@ -54,7 +54,9 @@ def adapter_features(unet:nn.Module,                    # U-Net with `down_block
                     ):
     ("Within the context, every forward of `unet` adds `scale·features[k]` to the output of down block k "
      "(360-Adapter injection).")
-    if features is None or len(features) == 0 or scale == 0: yield unet; return
+    if features is None or len(features) == 0 or scale == 0:
+        yield unet
+        return
     blocks = getattr(unet, 'down_blocks', None)
     if blocks is None: raise TypeError(f"expected a U-Net with `down_blocks`, got {type(unet).__name__}")
     if len(features) != len(blocks):
@@ -95,7 +97,8 @@ class CircularPadding:
             for c in m.modules():
                 if (isinstance(c, nn.Conv2d) and c.padding_mode == 'zeros' and id(c) not in seen
                         and any(c._reversed_padding_repeated_twice[:2])):
-                    seen.add(id(c)); out.append(c)
+                    seen.add(id(c))
+                    out.append(c)
         return out
 
     def enable(self)->CircularPadding:

@@ -182,7 +182,9 @@ def default_device():
 def in_hub_cache(repo_id:str)->bool:
     "Whether a 🤗 Hub repository is in the local cache (checked without the network; nothing is downloaded)."
     from huggingface_hub import snapshot_download
-    try: snapshot_download(repo_id, local_files_only=True); return True
+    try:
+        snapshot_download(repo_id, local_files_only=True)
+        return True
     except Exception: return False
 
 # %% ../nbs/00_utils.ipynb #2f88df73
@@ -218,8 +220,10 @@ def write_csv_atomic(path:str|Path, rows:list[dict], fieldnames:Sequence[str]):
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, 'w', newline='', encoding='utf-8') as f:
         w = csv.DictWriter(f, fieldnames=list(fieldnames), extrasaction='ignore')
-        w.writeheader(); w.writerows(rows)
-        f.flush(); os.fsync(f.fileno())
+        w.writeheader()
+        w.writerows(rows)
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, path)
 
 # %% ../nbs/00_utils.ipynb #e904886d
@@ -246,7 +250,8 @@ def video_info(path:str|Path)->dict:
     if not path.is_file(): raise VideoError(f"video not found: {path}")
     try:
         gen = imageio_ffmpeg.read_frames(str(path))
-        meta = next(gen); gen.close()
+        meta = next(gen)
+        gen.close()
     except Exception as e:
         raise VideoError(f"cannot read video {path}: {str(e).strip().splitlines()[-1] if str(e).strip() else e!r}") from None
     meta['nframes'] = int(round(meta.get('duration', 0)*meta.get('fps', 0)))

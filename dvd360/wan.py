@@ -83,7 +83,8 @@ def _circular_causal_forward(self:WanCausalConv3d, x:Tensor, cache_x:Tensor|None
     "`WanCausalConv3d.forward` with the width padded circularly (height with zeros, time causally, as before)."
     padding = list(self._padding)                        # (w, w, h, h, 2·t, 0)
     if cache_x is not None and self._padding[4] > 0:
-        x = torch.cat([cache_x.to(x.device), x], dim=2); padding[4] -= cache_x.shape[2]
+        x = torch.cat([cache_x.to(x.device), x], dim=2)
+        padding[4] -= cache_x.shape[2]
     left, right = padding[0], padding[1]
     x = torch.cat([x[..., x.shape[-1] - left:], x, x[..., :right]], -1)
     return nn.Conv3d.forward(self, F.pad(x, [0, 0, *padding[2:]]))
@@ -139,7 +140,8 @@ class Panorama360WanPipeline(WanPipeline):
             if cols:
                 lat = kw['latents']
                 rotate_scheduler_state(self.scheduler, lat, angle)
-                out['latents'] = roll_longitude(lat, angle); total[0] = (total[0] + cols) % w
+                out['latents'] = roll_longitude(lat, angle)
+                total[0] = (total[0] + cols) % w
             if user is not None: out.update(user(pipe, i, t, {**kw, **out}) or {})
             return out
         return step_end

@@ -20,13 +20,13 @@ __all__ = ['COLOURS', 'SKY_WORDS', 'GROUND_WORDS', 'PANS', 'NEAR', 'FAR', 'WORLD
            'WORLD_SAMPLING', 'VARIANTS', 'MIN_PAN', 'TABLE_COLUMNS', 'ATTRIBUTES', 'ATTRIBUTE_NAMES', 'WorldClip',
            'held_out', 'sample_clip', 'caption', 'world_scene', 'render_clip', 'world_vocabulary', 'world_tokenizer',
            'init_world_model', 'make_world_dataset', 'read_clips', 'BaseDenoiser', 'VAETrainer', 'base_loss',
-           'vae_loss', 'stage_config', 'set_latent_scale', 'reconstruction_psnr', 'plot_losses', 'run_stage',
-           'train_world', 'world_model_path', 'load_world_pipeline', 'package_world', 'model_card', 'fixed_features',
-           'frechet_distance', 'bootstrap_ci', 'test_clips', 'sample_variant', 'video_metrics', 'steer_conditions',
-           'steer', 'evaluate_world', 'table_markdown', 'flow_use', 'motion_budget', 'flow_use_markdown',
-           'make_test_set', 'evaluate_run', 'AttributeNet', 'load_attribute_net', 'render_attribute_set',
-           'predict_attributes', 'attribute_accuracy', 'train_attribute_net', 'content_accuracy', 'content_markdown',
-           'pure_pans', 'motion_readout', 'global_pan']
+           'detail_weights', 'vae_loss', 'stage_config', 'set_latent_scale', 'reconstruction_psnr', 'plot_losses',
+           'run_stage', 'train_world', 'world_model_path', 'load_world_pipeline', 'package_world', 'model_card',
+           'fixed_features', 'frechet_distance', 'bootstrap_ci', 'test_clips', 'sample_variant', 'video_metrics',
+           'steer_conditions', 'steer', 'evaluate_world', 'table_markdown', 'flow_use', 'motion_budget',
+           'flow_use_markdown', 'make_test_set', 'evaluate_run', 'AttributeNet', 'load_attribute_net',
+           'render_attribute_set', 'predict_attributes', 'attribute_accuracy', 'train_attribute_net',
+           'content_accuracy', 'content_markdown', 'pure_pans', 'motion_readout', 'global_pan']
 
 # %% ../nbs/12_world.ipynb #b92fd23f
 COLOURS = dict(red=(0.86, 0.16, 0.12), orange=(0.95, 0.55, 0.1), yellow=(0.95, 0.85, 0.15), green=(0.2, 0.7, 0.2),
@@ -131,9 +131,12 @@ def world_tokenizer(max_length:int=16,          # tokens per prompt (padded/trun
         "Merges joining `parts` left to right into one token (and the tokens they make)."
         cur = parts[0]
         for nxt in parts[1:]:
-            m = f"{cur} {nxt}"; cur = cur + nxt
+            m = f"{cur} {nxt}"
+            cur = cur + nxt
             if m not in merges: merges.append(m)
-            if cur not in seen: seen.add(cur); vocab.append(cur)
+            if cur not in seen:
+                seen.add(cur)
+                vocab.append(cur)
     for w in words: chain(list(w[:-1]) + [w[-1] + '</w>'])
     def build(vocab, merges):
         with tempfile.TemporaryDirectory(prefix='dvd360-tok-') as d:
@@ -189,7 +192,9 @@ def init_world_model(folder:str|Path,          # model folder to write (SD 1.5 d
         u2d = UNet2DConditionModel(**cfg['unet'])
         motion = MotionAdapter(block_out_channels=cfg['unet']['block_out_channels'], **cfg['motion'])
         with quiet_dtype_cast(): unet = UNetMotionModel.from_unet2d(u2d, motion)
-    te.save_pretrained(folder/'text_encoder'); vae.save_pretrained(folder/'vae'); unet.save_pretrained(folder/'unet')
+    te.save_pretrained(folder/'text_encoder')
+    vae.save_pretrained(folder/'vae')
+    unet.save_pretrained(folder/'unet')
     DDIMScheduler(clip_sample=False, set_alpha_to_one=False, steps_offset=1,
                   **cfg['scheduler']).save_pretrained(folder/'scheduler')
     (folder/'world.json').write_text(json.dumps(cfg, indent=1))
@@ -248,7 +253,8 @@ class BaseDenoiser(nn.Module):
     def save_weights(self, folder:str|Path)->list[Path]:
         "Save `unet/` and `text_encoder/` (diffusers folders) in `folder`."
         folder = Path(folder)
-        self.unet.save_pretrained(folder/'unet'); self.text_encoder.save_pretrained(folder/'text_encoder')
+        self.unet.save_pretrained(folder/'unet')
+        self.text_encoder.save_pretrained(folder/'text_encoder')
         return [folder/'unet', folder/'text_encoder']
 
 # %% ../nbs/12_world.ipynb #a07f199d
@@ -263,7 +269,8 @@ class VAETrainer(nn.Module):
         return self.vae.decode(post.sample(generator)).sample, post.kl().mean()
     def save_weights(self, folder:str|Path)->list[Path]:
         "Save `vae/` (a diffusers folder) in `folder`."
-        self.vae.save_pretrained(Path(folder)/'vae'); return [Path(folder)/'vae']
+        self.vae.save_pretrained(Path(folder)/'vae')
+        return [Path(folder)/'vae']
 
 # %% ../nbs/12_world.ipynb #a51f0c7c
 def base_loss(models:dict,               # tokenizer, scheduler, vae (unless latents are cached)
@@ -273,7 +280,8 @@ def base_loss(models:dict,               # tokenizer, scheduler, vae (unless lat
               vae_batch_frames:int=8, timestep_range:tuple|None=None)->Tensor:
     "Denoising loss of the base text-to-video model on one batch (no adapter; captions dropped for CFG)."
     sched, tok = models['scheduler'], models['tokenizer']
-    p = next(model.parameters()); device = p.device
+    p = next(model.parameters())
+    device = p.device
     with torch.no_grad():
         if 'latents' in batch: latents = batch['latents'].to(device, torch.float32)
         else: latents = encode_video(models['vae'], batch['pixel_values'], generator, vae_batch_frames).float()
@@ -290,12 +298,25 @@ def base_loss(models:dict,               # tokenizer, scheduler, vae (unless lat
     return weighted_mse(pred, target, latitude_aware, snr_weights(sched, t, snr_gamma) if snr_gamma else None)
 
 # %% ../nbs/12_world.ipynb #85e746ed
-def vae_loss(model:VAETrainer, batch:dict, generator:torch.Generator, kl_weight:float=1e-6)->Tensor:
-    "L1 reconstruction + `kl_weight`·KL of the autoencoder on every frame of the batch's clips."
+def detail_weights(x:Tensor,                    # images (n, c, H, W) in [-1, 1]
+                   weight:float,                # λ: how much more a detailed pixel counts
+                   scale:float=0.05)->Tensor:   # detail that doubles a pixel's weight when λ = 1
+    ("Per-pixel loss weights 1 + λ·d/`scale`, d the channel mean of |x − its 5×5 box blur| (circular across "
+     "longitude): object edges and small objects count more than the sky and ground that fill the frame.")
+    blur = F.avg_pool2d(F.pad(F.pad(x, (2, 2, 0, 0), mode='circular'), (0, 0, 2, 2), mode='replicate'), 5, 1)
+    return 1 + weight*(x - blur).abs().mean(1, keepdim=True)/scale
+
+# %% ../nbs/12_world.ipynb #b08c710c
+def vae_loss(model:VAETrainer, batch:dict, generator:torch.Generator, kl_weight:float=1e-6,
+             detail_weight:float=0.)->Tensor:
+    ("L1 reconstruction (weighted by `detail_weights` when `detail_weight` > 0) + `kl_weight`·KL of the "
+     "autoencoder on every frame of the batch's clips.")
     p = next(model.parameters())
     x = rearrange(batch['pixel_values'], 'b f c h w -> (b f) c h w').to(p.device, p.dtype)
     rec, kl = model(x, generator)
-    return F.l1_loss(rec.float(), x.float()) + kl_weight*kl.float()
+    err = (rec.float() - x.float()).abs()
+    if detail_weight: err = err*detail_weights(x.float(), detail_weight)
+    return err.mean() + kl_weight*kl.float()
 
 # %% ../nbs/12_world.ipynb #ba8da9ec
 def _vae_memory(config)->tuple[int, str]:
@@ -313,7 +334,8 @@ TASKS['base'] = dict(
 TASKS['vae'] = dict(
     need={'vae'}, trains=('vae',), validates=False, memory=_vae_memory,
     module=lambda config, models, device: VAETrainer(_train_mod(models['vae'], device)),
-    loss=lambda config, models, model, batch, g, dtype: vae_loss(model, batch, g, config.kl_weight))
+    loss=lambda config, models, model, batch, g, dtype: vae_loss(model, batch, g, config.kl_weight,
+                                                                  config.detail_weight))
 
 # %% ../nbs/12_world.ipynb #216f8fca
 ADAPTER_T_MIN = 600   # the 360-Adapter's lowest training timestep (and the sampler uses its features down to it)
@@ -347,7 +369,8 @@ def stage_config(out:str|Path, stage:str, **overrides):
               weight_decay=1e-2, max_steps=s['max_steps'], mixed_precision='no', gradient_checkpointing=False,
               prediction_type=cfg['scheduler']['prediction_type'], snr_gamma=s.get('snr_gamma'),
               ema_decay=s.get('ema_decay'),
-              kl_weight=s.get('kl_weight', 1e-6), latitude_aware=s.get('latitude_aware', True),
+              kl_weight=s.get('kl_weight', 1e-6), detail_weight=s.get('detail_weight', 0.),
+              latitude_aware=s.get('latitude_aware', True),
               timestep_range=s.get('timestep_range'),
               flow_dropout=s.get('flow_dropout', 0.2), caption_dropout=s.get('caption_dropout', 0.1),
               lr_scheduler=s.get('lr_scheduler', 'constant'), lr_warmup_steps=s.get('lr_warmup_steps', 0),
@@ -386,22 +409,32 @@ def plot_losses(log_csv:str|Path, png:str|Path|None=None, title:str=''):
     rows = list(csv.DictReader(open(log_csv)))
     fig, ax = plt.subplots(figsize=(4, 2.2), dpi=80)
     ax.plot([int(r['step']) for r in rows], [float(r['loss']) for r in rows], lw=1)
-    ax.set_yscale('log'); ax.set_xlabel('step'); ax.set_ylabel('loss'); ax.set_title(title,
-                                                                                     fontsize=9); fig.tight_layout()
-    if png is not None: fig.savefig(png); plt.close(fig)
+    ax.set_yscale('log')
+    ax.set_xlabel('step')
+    ax.set_ylabel('loss')
+    ax.set_title(title,
+                                                                                     fontsize=9)
+    fig.tight_layout()
+    if png is not None:
+        fig.savefig(png)
+        plt.close(fig)
     return fig
 
 # %% ../nbs/12_world.ipynb #f952cc8e
 def _copy_into(src:Path, dst:Path):
     "Replace folder `dst` by a copy of `src` (through a temporary name)."
-    tmp = dst.with_name(f'.{dst.name}.tmp'); shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(src, tmp); shutil.rmtree(dst, ignore_errors=True); os.replace(tmp, dst)
+    tmp = dst.with_name(f'.{dst.name}.tmp')
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp)
+    shutil.rmtree(dst, ignore_errors=True)
+    os.replace(tmp, dst)
 
 def run_stage(out:str|Path, stage:str, progress:bool=True, **overrides)->dict:
     ("Train one stage (resuming its latest checkpoint) and install its weights in `out/model`; skipped when already "
      "done.")
     from dvd360.training import train, TASKS
-    out = Path(out); done = out/stage/'done.json'
+    out = Path(out)
+    done = out/stage/'done.json'
     if done.is_file(): return json.loads(done.read_text())
     cfg = stage_config(out, stage, **overrides)
     t0 = time.time()
@@ -431,12 +464,15 @@ def train_world(out:str|Path='runs/world',      # run folder (data, latents, one
     "The whole world recipe, resumable: data → VAE → latent cache → flows (`flow_videos`) → base → 360-Adapter."
     from dvd360.data import Web360Dataset, cache_latents
     from dvd360.flow import flow_videos
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     t0, summary = time.time(), {}
     make_world_dataset(out/'data', n_perspective, n_erp, progress=progress)
     if not (out/'model'/'world.json').is_file(): init_world_model(out/'model')
     if vae_from is not None and not (out/'vae'/'done.json').is_file(): _reuse_vae(out, Path(vae_from))
-    cfg = json.loads((out/'model'/'world.json').read_text()); H, W = cfg['size']; f = cfg['num_frames']
+    cfg = json.loads((out/'model'/'world.json').read_text())
+    H, W = cfg['size']
+    f = cfg['num_frames']
     for stage in stages:
         # latents of every clip, once, with the trained VAE
         if stage != 'vae' and not (out/'latents'/'done').is_file():
@@ -445,7 +481,8 @@ def train_world(out:str|Path='runs/world',      # run folder (data, latents, one
             ds = Web360Dataset(out/'data', csv_path=out/'data'/'all.csv', num_frames=f, stride=1, size=(H, W),
                                random_start=False, random_yaw=False, require_flow=False)
             if 'scale' not in json.loads((out/'model'/'world.json').read_text()):
-                s = set_latent_scale(vae, ds); vae.save_pretrained(out/'model'/'vae')
+                s = set_latent_scale(vae, ds)
+                vae.save_pretrained(out/'model'/'vae')
                 cfg = {**cfg, 'scale': s, 'vae_psnr': reconstruction_psnr(vae, ds)}
                 (out/'model'/'world.json').write_text(json.dumps(cfg, indent=1))
             cache_latents(ds, vae, out/'latents')
@@ -537,11 +574,14 @@ def package_world(run:str|Path='runs/world',        # a finished `train_world` r
                   ablations:bool=False,             # ship the Fig. 8 ablation adapters too (≈ 4.6 MB each)
                  )->Path:
     "Install a trained world model (weights, loss plots, model card) where `load_world_pipeline` finds it."
-    run = Path(run); src = run/'model'
+    run = Path(run)
+    src = run/'model'
     dst = Path(dst) if dst is not None else _shipped_dir()
     if not (src/'adapter'/'config.json').is_file():
         raise FileNotFoundError(f"{src} has no trained adapter: run `dvd360 world-train {run}` first")
-    tmp = dst.with_name('.world_model.tmp'); shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
+    tmp = dst.with_name('.world_model.tmp')
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
     for d in src.iterdir():
         # ablation adapters (model/<stage>/) are measured in the run's eval/, not needed to sample
         if d.is_dir() and (ablations or d.name not in STAGES or '-' not in d.name):
@@ -561,7 +601,8 @@ def package_world(run:str|Path='runs/world',        # a finished `train_world` r
                                                                         'last_loss')} for k, v in stages.items()},
                                                                         indent=1))
     (tmp/'MODEL_CARD.md').write_text(model_card(stages, json.loads((src/'world.json').read_text()), metrics_md))
-    shutil.rmtree(dst, ignore_errors=True); os.replace(tmp, dst)
+    shutil.rmtree(dst, ignore_errors=True)
+    os.replace(tmp, dst)
     return dst
 
 # %% ../nbs/12_world.ipynb #84696178
@@ -630,7 +671,9 @@ def frechet_distance(a:Tensor, b:Tensor)->float:
 def bootstrap_ci(x, n:int=10_000, seed:int=0, stat=np.mean)->tuple[float, float, float]:
     ("Statistic and 95 % percentile bootstrap interval of per-item values `x` (NaN items, e.g. a cosine without "
      "motion, left out).")
-    x = np.asarray(x, dtype=float); x = x[np.isfinite(x)]; rng = np.random.default_rng(seed)
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    rng = np.random.default_rng(seed)
     if not len(x): return (math.nan,)*3
     boots = [stat(x[rng.integers(0, len(x), len(x))]) for _ in range(n)]
     return float(stat(x)), float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))
@@ -664,9 +707,11 @@ def test_clips(test_root:str|Path, n:int, offset:int=0)->list[dict]:
 def sample_variant(model:str|Path|None, variant:dict, clips:list[dict], batch:int=8, **kw)->Tensor:
     ("Videos (n, f, 3, H, W) of one variant for the clips' captions (and flows, if it has an adapter); seed i for "
      "clip i.")
-    v = dict(variant); adapter = v.pop('adapter')
+    v = dict(variant)
+    adapter = v.pop('adapter')
     pipe = load_world_pipeline(model, adapter=adapter)
-    H, W = WORLD_CONFIG['size']; f = WORLD_CONFIG['num_frames']
+    H, W = WORLD_CONFIG['size']
+    f = WORLD_CONFIG['num_frames']
     vids = []
     for j in range(0, len(clips), batch):
         cs = clips[j:j + batch]
@@ -689,8 +734,10 @@ def video_metrics(videos:Tensor, clips:list[dict])->dict[str, list]:
     for v, c in zip(videos, clips):
         est = estimate_flow(v)
         fa = flow_agreement(v, c['flow'], flow=est)
-        out['end_continuity'].append(float(end_continuity(v))); out['frame_consistency'].append(float(temporal_consistency(v)))
-        out['motion_cosine'].append(float(fa['cosine'])); out['motion_epe'].append(float(fa['epe']))
+        out['end_continuity'].append(float(end_continuity(v)))
+        out['frame_consistency'].append(float(temporal_consistency(v)))
+        out['motion_cosine'].append(float(fa['cosine']))
+        out['motion_epe'].append(float(fa['epe']))
         gen, cond = float(global_pan(est)), float(global_pan(condition_flow(c['flow'], v.shape[-2:], v.shape[0] - 1)))
         clear = abs(cond) >= MIN_PAN*v.shape[-1]/360                   # only clear pans have a direction to follow
         out['direction'].append(float(math.copysign(1, gen) == math.copysign(1, cond)) if clear else math.nan)
@@ -717,7 +764,8 @@ def steer(pipe,                                 # a world pipeline with its 360-
     "One prompt and seed under each motion condition: the video, its global pan and the condition's (pixels per frame)."
     from dvd360.metrics import condition_flow
     from dvd360.flow import estimate_flow
-    H, W = WORLD_CONFIG['size']; f = WORLD_CONFIG['num_frames']
+    H, W = WORLD_CONFIG['size']
+    f = WORLD_CONFIG['num_frames']
     c = torch.stack(list(conditions.values()))
     vids = pipe([prompt]*len(c), flow=c, num_frames=f, height=H, width=W, output_type='pt',
                 generator=[torch.Generator().manual_seed(seed) for _ in c], **{**WORLD_SAMPLING, **kw}).frames.float()
@@ -742,7 +790,8 @@ def evaluate_world(model:str|Path|None=None,          # world model folder (defa
     feats = lambda vids: fixed_features(vids.flatten(0, 1))
     ref_f = feats(torch.stack([c['frames'] for c in ref]))
     def fd_ci(vids):
-        gen = np.random.default_rng(0); f_all = [feats(v[None]) for v in vids]
+        gen = np.random.default_rng(0)
+        f_all = [feats(v[None]) for v in vids]
         val = frechet_distance(torch.cat(f_all), ref_f)
         boots = [frechet_distance(torch.cat([f_all[i] for i in gen.integers(0, len(f_all), len(f_all))]),
                                   ref_f) for _ in range(1000)]
@@ -759,7 +808,9 @@ def evaluate_world(model:str|Path|None=None,          # world model folder (defa
         sets[name] = sample_variant(model, variants[name], clips, **(sampling or {}))
     for name in ['real ERP clips (floor)', 'pinhole clips', *variants]:
         if name in old:
-            rows.append(old[name]['row']); per_video[name] = old[name]['per_video']; continue
+            rows.append(old[name]['row'])
+            per_video[name] = old[name]['per_video']
+            continue
         vids = sets[name]
         m = video_metrics(vids, clips[:len(vids)])
         per_video[name] = m
@@ -774,13 +825,15 @@ def evaluate_world(model:str|Path|None=None,          # world model folder (defa
     res = dict(rows=rows, per_video=per_video, markdown=table_markdown(rows),
                samples={k: v[:4] for k, v in sets.items()})
     if out_dir is not None:
-        out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir/'table.md').write_text(res['markdown'])
         # exact values, for `reuse`
         (out_dir/'eval.json').write_text(json.dumps(dict(n=n, sampling=sampling or {}, rows=rows)))
         (out_dir/'per_video.json').write_text(json.dumps(per_video))
         with open(out_dir/'table.csv', 'w', newline='') as fh:
-            wr = csv.writer(fh); ks = [k for k in rows[0] if k not in ('variant', 'n')]
+            wr = csv.writer(fh)
+            ks = [k for k in rows[0] if k not in ('variant', 'n')]
             wr.writerow(['variant', 'n'] + [f"{k}_{s}" for k in ks for s in ('mean', 'lo', 'hi')])
             for r in rows: wr.writerow([r['variant'], r['n']] + [f"{x:.6g}" for k in ks for x in r[k]])
         # frame 0 of 4 videos
@@ -838,7 +891,8 @@ def flow_use(model:str|Path|None=None,              # world model folder (defaul
     sched = DDPMScheduler.from_config(pipe.scheduler.config)
     rows = {}
     for t in timesteps:
-        tt = torch.full((n,), t); noise = torch.randn(lat.shape, generator=g)
+        tt = torch.full((n,), t)
+        noise = torch.randn(lat.shape, generator=g)
         noisy, target = sched.add_noise(lat, noise, tt), diffusion_target(sched, lat, noise, tt)
         rows[t] = {}
         for name, c in conds.items():
@@ -903,7 +957,8 @@ def evaluate_run(run:str|Path,                 # a `train_world` run folder (its
     run = Path(run)
     world_model_path(model or run/'model')          # no model: refused before the test set is rendered
     test = make_test_set(run/'test', seeds, progress)
-    out = Path(out or run/'eval'); mp = Path(model or run/'model')
+    out = Path(out or run/'eval')
+    mp = Path(model or run/'model')
     res = evaluate_world(mp, test, n=seeds, out_dir=out, reuse=reuse, sampling=sampling, progress=progress)
     # does each trained adapter read its flow? (x₀ error with true vs opposite flow)
     fu = {}
@@ -968,7 +1023,8 @@ def render_attribute_set(n:int,                  # clips
 def _blur(x:Tensor, sigma:Tensor)->Tensor:
     "Gaussian blur of images (n, c, H, W), one σ per image (5 taps; circular across longitude)."
     k = torch.arange(-2, 3, dtype=x.dtype)
-    w = torch.exp(-k**2/(2*sigma[:, None]**2)); w = (w/w.sum(1, keepdim=True))[:, :, None, None, None]
+    w = torch.exp(-k**2/(2*sigma[:, None]**2))
+    w = (w/w.sum(1, keepdim=True))[:, :, None, None, None]
     H, W = x.shape[-2:]
     xh = F.pad(x, (2, 2, 0, 0), mode='circular')
     x = sum(w[:, i]*xh[..., i:i + W] for i in range(5))
@@ -1007,14 +1063,18 @@ def train_attribute_net(folder:str|Path,         # where the classifier is saved
     x, y = render_attribute_set(n, 'train', seed)
     g = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed); net = AttributeNet()
+        torch.manual_seed(seed)
+        net = AttributeNet()
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps, pct_start=0.1)
     for _ in tqdm(range(steps), desc='attribute classifier', disable=not progress):
         i, j = torch.randint(0, len(x), (batch,), generator=g), torch.randint(0, x.shape[1], (batch,), generator=g)
         out = net(_augment(x[i, j].float()/255, g))
         loss = sum(F.cross_entropy(out[k], y[k][i]) for k in ATTRIBUTES)
-        opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
     net.eval()
     xv, yv = render_attribute_set(n_val, 'test', seed + 1)
     acc = attribute_accuracy(net, xv.float()/255, yv)

@@ -5,6 +5,8 @@
 - the package's module-level imports form no cycle, and no module imports `cli`;
 - CONTRIBUTING.md's layout table names every notebook;
 - every `#| export` cell defines at most one public function or class (`python tools/split_cells.py` splits them);
+- no code cell chains statements with `;` (`python tools/split_semicolons.py` splits them; a trailing `;` that
+  hides a cell's output is fine);
 - lines over 120 characters stay under `--max-long` per 1000 lines of the package (a ratchet: lower it as lines are
   wrapped; `python tools/wrap_lines.py nbs/*.ipynb` wraps code lines without changing their syntax tree).
 
@@ -67,6 +69,17 @@ def cell_problems()->list[str]:
                 out.append(f"{nb.name}: an export cell defines several things (python tools/split_cells.py {nb})")
     return out
 
+def chain_problems()->list[str]:
+    "Code cells of the notebooks that chain statements with `;` (`python tools/split_semicolons.py` splits them)."
+    import json
+    sys.path.insert(0, str(ROOT/'tools'))
+    from split_semicolons import chains
+    out = []
+    for nb in sorted((ROOT/'nbs').glob('*.ipynb')):
+        n = sum(chains(''.join(c['source'])) for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'code')
+        if n: out.append(f"{nb.name}: {n} `;` chain(s) (python tools/split_semicolons.py {nb})")
+    return out
+
 def main(argv=None)->int:
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--max-function', type=int, default=80)
@@ -75,7 +88,7 @@ def main(argv=None)->int:
     problems = []
     flakes = subprocess.run([sys.executable, '-m', 'pyflakes', *map(str, modules())], capture_output=True, text=True)
     if flakes.returncode: problems += ['pyflakes: ' + l for l in (flakes.stdout + flakes.stderr).splitlines() if l.strip()]
-    problems += import_problems() + layout_problems() + cell_problems()
+    problems += import_problems() + layout_problems() + cell_problems() + chain_problems()
     fns = [f for p in modules() for f in functions(p)]
     problems += [f"function over {a.max_function} lines: {name} ({n} lines)" for name, n in fns if n > a.max_function]
     lines = [l for p in modules() for l in p.read_text().splitlines()]
