@@ -341,8 +341,9 @@ TASKS['vae'] = dict(
 ADAPTER_T_MIN = 600   # the 360-Adapter's lowest training timestep (and the sampler uses its features down to it)
 
 STAGES = dict(
-    vae=dict(task='vae', csv='all.csv', max_steps=1500, batch_size=1, lr=1e-3, kl_weight=1e-6, random_yaw=False,
-             lr_scheduler='cosine'),
+    # the VAE weights detailed pixels (`detail_weights`): with plain L1 its latents lost the objects' colours
+    vae=dict(task='vae', csv='all.csv', max_steps=5000, batch_size=1, lr=1e-3, kl_weight=1e-6, detail_weight=1.,
+             random_yaw=False, lr_scheduler='cosine'),
     base=dict(task='base', csv='perspective.csv', max_steps=1600, batch_size=8, lr=1e-3, snr_gamma=5., ema_decay=0.999,
               latitude_aware=False, random_yaw=False, caption_dropout=0.1, lr_warmup_steps=100,
               lr_scheduler='constant_with_warmup'),
