@@ -355,7 +355,7 @@ def _generate_output(out:str, frames:int, height:int, width:int, gif:bool, html:
 
 def _check_generate_sources(sources:dict, offline:bool):
     "Every model source `generate` will load exists (local) or can be had (hub), before any loads (`check_sources`)."
-    from dvd360.training import check_sources
+    from dvd360.utils import check_sources
     try: check_sources(sources, offline)
     except OSError as e: raise SystemExit(f"dvd360 generate: {e}") from None
 
@@ -406,7 +406,9 @@ def _generate_pipeline(tiny:bool, random:bool, adapter, adapter_config, offline:
     ("The pipeline `generate` samples with: the world model, random tiny models, or SD 1.5 + AnimateDiff (`sd15`: "
      "`from_pretrained_360`'s arguments).")
     import torch
-    from dvd360.pipeline import Panorama360Pipeline, tiny_components, load_adapter, quiet_dtype_cast
+    from dvd360.pipeline import Panorama360Pipeline, quiet_dtype_cast
+    from dvd360.testing import tiny_components
+    from dvd360.loading import load_adapter
     if tiny:                                       # the shipped world model; --adapter may replace its 360-Adapter
         from dvd360.world import load_world_pipeline
         pipe = load_world_pipeline(adapter=None if adapter is not None else 'adapter')
@@ -686,7 +688,8 @@ def _wan_settings(random:bool, frames, height, width, steps, guidance)->tuple:
 def _wan_pipeline(random:bool, model, lora, lora_scale:float, offline:bool, dev, dtype, offload:bool):
     "The Wan pipeline `generate` samples with: tiny random components, or Wan 2.1 (+ LoRA) from the hub or a folder."
     import torch
-    from dvd360.wan import Panorama360WanPipeline, tiny_wan_components, load_wan_pipeline, WAN_MODEL
+    from dvd360.wan import Panorama360WanPipeline, load_wan_pipeline, WAN_MODEL
+    from dvd360.testing import tiny_wan_components
     if random: pipe = Panorama360WanPipeline(**tiny_wan_components(seed=0))
     else:
         pipe = load_wan_pipeline(model or WAN_MODEL, lora=lora, lora_scale=lora_scale, local_files_only=offline,
@@ -695,7 +698,8 @@ def _wan_pipeline(random:bool, model, lora, lora_scale:float, offline:bool, dev,
 
 def _check_wan_memory(o:dict, frames:int, height:int, width:int, guidance:float, dev, dtype):
     "Refuse a Wan size that cannot fit in `dev`'s memory (`wan_memory` of the model's own sizes), before it loads."
-    from dvd360.wan import wan_memory, wan_dims, wan_dims_of, tiny_wan_components
+    from dvd360.wan import wan_memory, wan_dims, wan_dims_of
+    from dvd360.testing import tiny_wan_components
     dims = wan_dims_of(tiny_wan_components()) if o['random'] else wan_dims(o['model'])
     est = lambda f, h, w, decode_chunk=None: wan_memory(f, h, w, guidance > 1, dtype.itemsize, o['offload'], dims)
     check_memory('generate', frames, height, width, dev, estimate=est, multiple=16)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_metrics.ipynb #295f2728
 from __future__ import annotations
-import csv, json, logging, math, warnings
+import csv, logging, math, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -23,9 +23,9 @@ from .utils import (load_pretrained, default_device, list_videos, write_csv_atom
 # %% auto #0
 __all__ = ['RANGE_TOLERANCE', 'CLIP_MODEL', 'FACE_WEIGHTS', 'FACE_METRICS', 'METRICS', 'ID_COLUMNS', 'PROMPT_COLUMNS',
            'as_videos', 'frame_sample', 'end_continuity', 'seam_gradient_continuity', 'ClipEmbedder', 'load_clip',
-           'save_tiny_clip', 'clip_score_views', 'laplacian_sharpness', 'colourfulness', 'cubemap_quality',
-           'temporal_consistency', 'condition_flow', 'flow_agreement', 'load_video', 'evaluate_video', 'read_prompts',
-           'Evaluation', 'evaluate_dir']
+           'clip_score_views', 'laplacian_sharpness', 'colourfulness', 'cubemap_quality', 'temporal_consistency',
+           'condition_flow', 'flow_agreement', 'load_video', 'evaluate_video', 'read_prompts', 'Evaluation',
+           'evaluate_dir']
 
 # %% ../nbs/11_metrics.ipynb #07234780
 RANGE_TOLERANCE = 1e-3   # values this far outside [0, 1] are rounding (clamped); further out is an error
@@ -170,41 +170,6 @@ def load_clip(model=CLIP_MODEL,   # a `ClipEmbedder`, (CLIPModel, CLIPProcessor)
         if len(model) != 2: raise ValueError(f"expected (CLIPModel, CLIPProcessor), got {len(model)} items")
         return ClipEmbedder(model[0], model[1], **kwargs)
     return ClipEmbedder(model, **kwargs)
-
-# %% ../nbs/11_metrics.ipynb #80282890
-def save_tiny_clip(folder:str|Path,   # output folder (created)
-                   seed:int=0,        # seed of the random weights
-                  )->Path:
-    "Write a tiny random-weight CLIP (model + tokenizer + image processor) to `folder`, for tests: `load_clip(folder)`."
-    from transformers import CLIPConfig, CLIPModel, CLIPProcessor, CLIPTokenizer
-    try: from transformers import CLIPImageProcessorPil as ImageProcessor   # transformers 5 (no torchvision needed)
-    except ImportError: from transformers import CLIPImageProcessor as ImageProcessor
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    words = 'a photo of the sky sea city street forest mountain panorama view sunset car tree road snow lake ball'.split()
-    chars = sorted(set(''.join(words)))
-    vocab, merges = ['<|startoftext|>', '<|endoftext|>', *chars, *(c + '</w>' for c in chars)], []
-    for word in words:                                   # merge left to right: p h o t o</w> → ph → pho → … → photo</w>
-        toks = [*word[:-1], word[-1] + '</w>']
-        while len(toks) > 1:
-            merges.append(f"{toks[0]} {toks[1]}")
-            toks = [toks[0] + toks[1], *toks[2:]]
-            vocab.append(toks[0])
-    vocab, merges = list(dict.fromkeys(vocab)), list(dict.fromkeys(merges))
-    (folder/'vocab.json').write_text(json.dumps({t: i for i, t in enumerate(vocab)}))
-    (folder/'merges.txt').write_text('#version: 0.2\n' + '\n'.join(merges) + '\n')
-    tok = CLIPTokenizer(str(folder/'vocab.json'), str(folder/'merges.txt'))
-    proc = CLIPProcessor(image_processor=ImageProcessor(size={'shortest_edge': 32},
-                                                        crop_size={'height': 32, 'width': 32}), tokenizer=tok)
-    tower = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2)
-    cfg = CLIPConfig(text_config=dict(vocab_size=len(vocab), max_position_embeddings=77, bos_token_id=0,
-                                      eos_token_id=1, pad_token_id=1, **tower),
-                     vision_config=dict(image_size=32, patch_size=8, **tower), projection_dim=16)
-    with torch.random.fork_rng(devices=[]):            # seeded weights, global RNG untouched
-        torch.manual_seed(seed)
-        CLIPModel(cfg).save_pretrained(folder)
-    proc.save_pretrained(folder)
-    return folder
 
 # %% ../nbs/11_metrics.ipynb #61168d1c
 def _prompts(prompts, b:int)->list[str]:

@@ -4,35 +4,26 @@
 
 # %% ../nbs/09_pipeline.ipynb #ccba80cc
 from __future__ import annotations
-import json, math, os, re, tempfile, warnings
+import math, warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 import numpy as np
 import torch
 from torch import Tensor
 from fastcore.basics import patch
-from diffusers import (AnimateDiffPipeline, AutoencoderKL, DDIMScheduler, MotionAdapter, StableDiffusionPipeline,
-                       UNet2DConditionModel, UNetMotionModel)
-from diffusers.utils import is_peft_available
-from diffusers.loaders.single_file_utils import DIFFUSERS_TO_LDM_MAPPING
+from diffusers import AnimateDiffPipeline, AutoencoderKL, DDIMScheduler, UNet2DConditionModel, UNetMotionModel
 from diffusers.pipelines.animatediff.pipeline_output import AnimateDiffPipelineOutput
 from diffusers.video_processor import VideoProcessor
-from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+from transformers import CLIPTextModel, CLIPTokenizer
 from .geometry import check_erp, roll_longitude
-from .utils import read_tensors, check_tensor_file, SD15_MODEL, ANIMATEDIFF_MOTION
 from .adapter import Adapter360, adapter_input_spec, condition_for_adapter
 from .unet import CircularPadding, adapter_features
-import dvd360
 
 # %% auto #0
-__all__ = ['MOTION_CONFIGS', 'tiny_tokenizer', 'ddim_scheduler', 'quiet_loggers', 'quiet_dtype_cast', 'LongPromptWarning',
-           'warn_long_prompts', 'tiny_unet_parts', 'tiny_components', 'step_plan', 'rotation_columns',
-           'rotate_scheduler_state', 'prepare_flow', 'Panorama360PipelineOutput', 'Panorama360Pipeline',
-           'load_or_explain', 'load_adapter', 'motion_module_version', 'original_motion_state_dict',
-           'motion_config_from_tensors', 'load_motion_adapter', 'load_sd15_parts', 'fuse_lora', 'to_original_layout',
-           'unet_to_ldm', 'vae_to_ldm', 'ldm_checkpoint']
+__all__ = ['ddim_scheduler', 'quiet_loggers', 'quiet_dtype_cast', 'LongPromptWarning', 'warn_long_prompts', 'step_plan',
+           'rotation_columns', 'rotate_scheduler_state', 'prepare_flow', 'Panorama360PipelineOutput',
+           'Panorama360Pipeline']
 
 # %% ../nbs/09_pipeline.ipynb #a088fb00
 def _byte_unicode_chars()->list[str]:
@@ -46,15 +37,6 @@ def _byte_unicode_chars()->list[str]:
             n += 1
     return [chr(c) for _, c in sorted(zip(bs, cs))]
 
-def tiny_tokenizer(max_length:int=77, # `model_max_length` (77 as CLIP): prompts are padded/truncated to this many tokens
-                  )->CLIPTokenizer:
-    "A `CLIPTokenizer` over single bytes (514 tokens, no merges), read from a hand-made `vocab.json` + `merges.txt`."
-    chars = _byte_unicode_chars()
-    vocab = chars + [c + '</w>' for c in chars] + ['<|startoftext|>', '<|endoftext|>']
-    with tempfile.TemporaryDirectory(prefix='dvd360-tok-') as d:
-        (Path(d)/'vocab.json').write_text(json.dumps({t: i for i, t in enumerate(vocab)}))
-        (Path(d)/'merges.txt').write_text('#version: 0.2\n')
-        return CLIPTokenizer.from_pretrained(d, model_max_length=max_length)
 
 # %% ../nbs/09_pipeline.ipynb #c6896dc8
 def ddim_scheduler(timestep_spacing:str='linspace', # 'linspace' (diffusers' AnimateDiff docs) or 'leading' (the reference)
@@ -96,45 +78,6 @@ def warn_long_prompts(tokenizer, prompts:str|list[str]|None):
         if len(ids) > m:
             warnings.warn(f"prompt {p!r} is {len(ids)} tokens long and the text encoder reads {m}: "
                           f"{tokenizer.decode(ids[m - 1:-1])!r} is dropped", LongPromptWarning, stacklevel=4)
-
-# %% ../nbs/09_pipeline.ipynb #ef0820f1
-def tiny_unet_parts(seed:int=0,                 # seed of the random weights
-                    cross_attention_dim:int=16, # width of the text embeddings
-                   )->tuple[UNet2DConditionModel, MotionAdapter]:
-    "A tiny random SD-1.5-layout `UNet2DConditionModel` (channels 8–16) and a matching AnimateDiff `MotionAdapter`."
-    ch = (8, 16, 16, 16)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        u2d = UNet2DConditionModel(block_out_channels=ch, norm_num_groups=8, cross_attention_dim=cross_attention_dim,
-                                   layers_per_block=1, sample_size=8, attention_head_dim=2,
-                                   down_block_types=('CrossAttnDownBlock2D',)*3 + ('DownBlock2D',),
-                                   up_block_types=('UpBlock2D',) + ('CrossAttnUpBlock2D',)*3)
-        motion = MotionAdapter(block_out_channels=ch, motion_layers_per_block=1, motion_norm_num_groups=8,
-                               motion_num_attention_heads=2, motion_max_seq_length=32)
-    return u2d.eval(), motion.eval()
-
-# %% ../nbs/09_pipeline.ipynb #0ef73e18
-def tiny_components(seed:int=0,              # seed of the random weights
-                    with_adapter:bool=True,  # include a tiny `Adapter360` (else `adapter=None`)
-                   )->dict:
-    "Random-weight SD-1.5-layout components small enough for CPU tests: `Panorama360Pipeline(**tiny_components())`."
-    tok = tiny_tokenizer()
-    u2d, motion = tiny_unet_parts(seed)
-    with torch.random.fork_rng(devices=[]):            # seeded weights, global RNG untouched
-        torch.manual_seed(seed + 1)
-        te = CLIPTextModel(CLIPTextConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32,
-                                          num_hidden_layers=2,
-                                          num_attention_heads=2, max_position_embeddings=tok.model_max_length,
-                                          bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
-                                          pad_token_id=tok.pad_token_id))
-        vae = AutoencoderKL(block_out_channels=(8, 8, 16, 16), down_block_types=('DownEncoderBlock2D',)*4,
-                            up_block_types=('UpDecoderBlock2D',)*4, latent_channels=4, norm_num_groups=8,
-                            layers_per_block=1, sample_size=64)
-        adapter = Adapter360(channels=(8, 16, 16, 16)).eval() if with_adapter else None
-        # builds (random init) before copying weights
-        with quiet_dtype_cast(): unet = UNetMotionModel.from_unet2d(u2d, motion).eval()
-    return dict(tokenizer=tok, text_encoder=te.eval(), vae=vae.eval(), unet=unet, scheduler=ddim_scheduler(),
-                adapter=adapter)
 
 # %% ../nbs/09_pipeline.ipynb #1ee0b619
 def step_plan(num_steps:int,                        # scheduler steps T (`len(scheduler.timesteps)`)
@@ -284,6 +227,13 @@ class Panorama360Pipeline(AnimateDiffPipeline):
             raise ValueError(f"expected adapter_steps_fraction in [0, 1], got {adapter_steps_fraction}")
         if self.free_init_enabled or self.free_noise_enabled:
             raise ValueError("FreeInit/FreeNoise are not supported by Panorama360Pipeline; disable them first")
+
+    @classmethod
+    def from_pretrained_360(cls, *args, **kwargs)->Panorama360Pipeline:
+        ("The pipeline from SD 1.5, an AnimateDiff motion module, a 360-Adapter and a LoRA: "
+         "`loading.from_pretrained_360(cls, ...)` (chapter 9a) takes the arguments.")
+        from dvd360.loading import from_pretrained_360
+        return from_pretrained_360(cls, *args, **kwargs)
 
 # %% ../nbs/09_pipeline.ipynb #e5790637
 @patch
@@ -482,320 +432,3 @@ def __call__(self:Panorama360Pipeline,
                                                                     decode_chunk_size)
     self.maybe_free_model_hooks()
     return Panorama360PipelineOutput(frames=video) if return_dict else (video,)
-
-# %% ../nbs/09_pipeline.ipynb #96ae0477
-def _hub_hint(src)->str:
-    "How to provide `src` on a machine without internet."
-    s = str(src)
-    if not Path(s).exists() and s.count('/') == 1 and not s.startswith(('/', '.', '~')):
-        return (f"On a machine with internet run `hf download {s} --local-dir <folder>` (older huggingface_hub: "
-                f"`huggingface-cli download {s} --local-dir <folder>`), copy the folder here and pass its path, "
-                f"or fill the Hugging Face cache and pass local_files_only=True")
-    return f"{s!r} is not an existing folder or file here: check the path, or pass a Hugging Face hub id (owner/name)"
-
-def load_or_explain(what:str,        # what is being loaded, for the message (e.g. "SD 1.5 unet")
-                    src,             # hub id, folder or file it is loaded from
-                    load:Callable,   # zero-argument loader
-                    expected:str='', # the form `src` should have
-                   ):
-    "Run `load()`; turn a missing-file/offline failure into an `OSError` naming what was wanted and how to provide it."
-    try: return load()
-    except (OSError, ValueError) as e:
-        if not isinstance(e, OSError) and not any(w in str(e).lower() for w in ('repo', 'not found', 'path', 'file',
-                                                                                'directory')):
-            raise
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0].rstrip('.')
-        raise OSError(f"could not load the {what} from {str(src)!r}{f' ({expected})' if expected else ''}: "
-                      f"{type(e).__name__}: {first}. {_hub_hint(src)}.") from e
-
-# %% ../nbs/09_pipeline.ipynb #f9b10809
-def load_adapter(src,                    # Adapter360, folder (save_pretrained), reference .pt/.pth/.ckpt/.safetensors file, state dict or hub id
-                 local_files_only:bool=False, # never touch the network
-                 **config,               # `Adapter360` config for reference checkpoints (default: the released one)
-                )->Adapter360:
-    "Load a 360-Adapter from any of the forms it ships in."
-    if isinstance(src, Adapter360): return src.eval()
-    if isinstance(src, dict) or (isinstance(src, (str, os.PathLike)) and Path(src).is_file()):
-        return Adapter360.from_reference_checkpoint(src, **config)
-    if not isinstance(src, (str, os.PathLike)):
-        raise TypeError(f"expected an Adapter360, a folder, a checkpoint file or a state dict, got {type(src).__name__}")
-    def load():
-        try: return Adapter360.from_pretrained(str(src), local_files_only=local_files_only)
-        except (ValueError, RuntimeError) as e:                # diffusers: size mismatch / meta tensors
-            m = re.search(r'because (\S+) expected shape (torch.Size\(\[[^]]*\]\)), but got (torch.Size\(\[[^]]*\]\))',
-                          str(e))
-            what = f" ({m[1]}: {m[2]} in config.json, {m[3]} in the weights)" if m else f" ({str(e).strip().splitlines()[-1]})"
-            raise ValueError(f"the 360-Adapter weights in {src} do not match its config.json{what}: the folder mixes "
-                             f"two adapters' "
-                             f"weights and config; save it again with Adapter360.save_pretrained, or pass the folder "
-                             f"the weights came from") from None
-    return load_or_explain('360-Adapter', src, load, "a folder written by Adapter360.save_pretrained, or the authors' "
-                                                     ".pth checkpoint file").eval()
-
-# %% ../nbs/09_pipeline.ipynb #566f418d
-# diffusers MotionAdapter configs of AnimateDiff v1, v2, v3
-MOTION_CONFIGS = Path(dvd360.__file__).parent/'motion_configs'
-_MM_PE = 'down_blocks.0.motion_modules.0.temporal_transformer.transformer_blocks.0.attention_blocks.0.pos_encoder.pe'
-_MM_MID = 'mid_block.motion_modules.0.temporal_transformer.norm.bias'
-
-def motion_module_version(sd:dict, # original-format AnimateDiff motion-module state dict
-                         )->str:   # 'v1', 'v2' or 'v3'
-    "AnimateDiff version of an original motion module: mid block → v2; else 24 positional frames → v1, 32 → v3."
-    if _MM_PE not in sd:
-        hint = (" (it looks like a diffusers MotionAdapter: pass its folder with config.json instead)"
-                if any('motion_modules' in k and 'temporal_transformer' not in k for k in sd) else "")
-        raise ValueError(f"not an AnimateDiff motion module in the original layout: no {_MM_PE!r}{hint}")
-    if _MM_MID in sd: return 'v2'
-    return 'v1' if sd[_MM_PE].shape[1] == 24 else 'v3'
-
-# %% ../nbs/09_pipeline.ipynb #7fae3865
-def original_motion_state_dict(path)->dict[str,Tensor]:
-    ("Load an original AnimateDiff motion module file (.ckpt/.pth/.pt/.bin or .safetensors), unwrapping `state_dict` "
-     "and `module.`.")
-    p = Path(path)
-    sd = read_tensors(p)
-    while isinstance(sd, dict) and isinstance(sd.get('state_dict'), dict): sd = sd['state_dict']
-    if not isinstance(sd, dict): raise ValueError(f"{p}: expected a state dict, got {type(sd).__name__}")
-    return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in sd.items()}
-
-# %% ../nbs/09_pipeline.ipynb #caa016a7
-def motion_config_from_tensors(sd:dict)->dict:
-    ("What an original motion module's tensors determine: block channels, motion layers per block, positional table "
-     "length, mid block.")
-    pat, layers = re.compile(r'down_blocks\.(\d+)\.motion_modules\.(\d+)\.temporal_transformer\.norm\.weight'), {}
-    for k in sd:
-        if m := pat.fullmatch(k): layers.setdefault(int(m[1]), set()).add(int(m[2]))
-    if not layers:
-        raise ValueError("no down_blocks.*.motion_modules.* tensors: not an AnimateDiff motion module in the original "
-                         "layout")
-    norm = 'down_blocks.{}.motion_modules.0.temporal_transformer.norm.weight'
-    return dict(block_out_channels=[int(sd[norm.format(i)].shape[0]) for i in sorted(layers)],
-                motion_layers_per_block=len(layers[0]), motion_max_seq_length=int(sd[_MM_PE].shape[1]),
-                use_motion_mid_block=_MM_MID in sd)
-
-# %% ../nbs/09_pipeline.ipynb #7aecfb25
-def load_motion_adapter(src,                          # MotionAdapter, diffusers folder or hub id, or an original .ckpt/.safetensors file
-                        local_files_only:bool=False,  # never touch the network (folders and hub ids; files never do)
-                        config:dict|None=None,        # config overrides for an original file (e.g. a small test model)
-                        torch_dtype:torch.dtype|None=None,
-                       )->MotionAdapter:
-    ("An AnimateDiff `MotionAdapter` from any of the forms it ships in; original single files load offline (version "
-     "read off the tensors).")
-    if isinstance(src, MotionAdapter): return src if torch_dtype is None else src.to(torch_dtype)
-    if not isinstance(src, (str, os.PathLike)):
-        raise TypeError(f"expected a MotionAdapter, a folder, a hub id or a motion module file, got "
-                        f"{type(src).__name__}")
-    p, dkw = Path(src), (dict(torch_dtype=torch_dtype) if torch_dtype is not None else {})
-    if p.is_file():
-        sd = original_motion_state_dict(p)
-        try: version = motion_module_version(sd)
-        except ValueError as e: raise ValueError(f"{p}: {e}") from None
-        full, read = json.loads((MOTION_CONFIGS/version/'config.json').read_text()), motion_config_from_tensors(sd)
-        cfg = {**full, **read, **(config or {})}
-        custom = any(read[k] != full[k] for k in ('block_out_channels', 'motion_layers_per_block'))
-        missing = [k for k in ('motion_num_attention_heads',
-                               'motion_norm_num_groups') if custom and k not in (config or {})]
-        if missing:       # attention heads and norm groups leave no trace in the tensors' shapes
-            raise ValueError(f"{p}: a motion module of another size than AnimateDiff {version}'s (its tensors give "
-                             f"block_out_channels "
-                             f"{read['block_out_channels']}, motion_layers_per_block "
-                             f"{read['motion_layers_per_block']}); its "
-                             f"{' and '.join(missing)} cannot be read off the tensors: pass them in config= "
-                             f"(--motion-config, training's "
-                             f"motion_config), e.g. {json.dumps({k: full[k] for k in missing})} for AnimateDiff's own "
-                             f"values")
-        with tempfile.TemporaryDirectory(prefix='dvd360-mm-') as d:
-            (Path(d)/'config.json').write_text(json.dumps(cfg))
-            try: return MotionAdapter.from_single_file(sd, config=d, local_files_only=True, **dkw).eval()
-            except ValueError as e:
-                if 'expected shape' not in str(e): raise
-                why = re.sub(r'^Cannot load\s+because\s+', '', str(e).split(' If you want')[0]).rstrip('.')
-                found = [int(sd[k].shape[0]) for k in sorted(k for k in sd if re.fullmatch(r'down_blocks\.\d+\.motion_modules\.0\.temporal_transformer\.norm\.weight', k))]
-                raise ValueError(f"{p}: its tensors do not fit AnimateDiff {version}'s full-size config ({why}); "
-                                 f"its down blocks have {found} channels. A motion module of another size needs its "
-                                 f"config: pass "
-                                 f"config= (--motion-config, training's motion_config) with e.g. block_out_channels, "
-                                 f"motion_layers_per_block, "
-                                 f"motion_num_attention_heads and motion_norm_num_groups, which cannot be read off "
-                                 f"the tensors") from None
-    if p.suffix.lower() in ('.ckpt', '.safetensors', '.pth', '.pt', '.bin'):
-        raise FileNotFoundError(f"no AnimateDiff motion module file at {str(p)!r}: expected e.g. mm_sd_v14.ckpt, "
-                                f"mm_sd_v15_v2.ckpt "
-                                f"or v3_sd15_mm.ckpt (original layout), or a diffusers MotionAdapter folder / hub id")
-    return load_or_explain('AnimateDiff motion adapter', src,
-                           lambda: MotionAdapter.from_pretrained(str(src), local_files_only=local_files_only, **dkw),
-                           "a diffusers MotionAdapter repo id or folder, e.g. "
-                           "guoyww/animatediff-motion-adapter-v1-5-2, "
-                           "or an original motion module file such as mm_sd_v14.ckpt").eval()
-
-# %% ../nbs/09_pipeline.ipynb #c48d654e
-def load_sd15_parts(base:str=SD15_MODEL, # SD 1.5 in diffusers format: hub id or folder
-                    single_file:str|None=None,       # personalised SD 1.5 checkpoint (.safetensors/.ckpt, original layout) replacing base's U-Net and VAE
-                    single_file_text_encoder:bool=False, # also take its text encoder (the authors keep the base's)
-                    torch_dtype:torch.dtype|None=None,
-                    variant:str|None=None,           # base weight variant, e.g. 'fp16'
-                    local_files_only:bool=False,     # never touch the network
-                   )->tuple:                         # (tokenizer, text_encoder, vae, unet2d)
-    ("Tokenizer, text encoder, VAE and 2D U-Net of SD 1.5 or of a personalised checkpoint on its base, with messages "
-     "that say what was expected.")
-    base, opt = str(base), dict(local_files_only=local_files_only)
-    dkw = dict(torch_dtype=torch_dtype) if torch_dtype is not None else {}
-    sd_form = "a Stable Diffusion 1.5 diffusers repo id or folder with tokenizer/, text_encoder/, vae/, unet/"
-    if single_file is not None:
-        if not Path(single_file).is_file() and not str(single_file).startswith(('https://', 'hf.co/',
-                                                                                'huggingface.co/')):
-            raise FileNotFoundError(f"no personalised checkpoint at {str(single_file)!r}: expected a "
-                                    f".safetensors/.ckpt "
-                                    f"SD 1.5 checkpoint (e.g. from CivitAI) in the original (LDM) layout")
-        if Path(single_file).is_file(): check_tensor_file(single_file)      # a cut download: refused before the load
-        # as the authors do, only U-Net and VAE are personalised: the base's text encoder (files without one load too)
-        te = {} if single_file_text_encoder else dict(text_encoder=load_or_explain('SD 1.5 text_encoder', base,
-                 lambda: CLIPTextModel.from_pretrained(base, subfolder='text_encoder', **opt, **dkw), sd_form))
-        sd = load_or_explain('personalised SD 1.5 checkpoint', single_file,
-                             lambda: StableDiffusionPipeline.from_single_file(
-            str(single_file), config=base, safety_checker=None, feature_extractor=None, requires_safety_checker=False,
-            **te, **dkw, **opt), f"an SD 1.5 single-file checkpoint; its component configs come from base={base!r}")
-        tokenizer, text_encoder, vae, unet2d = sd.tokenizer, sd.text_encoder, sd.vae, sd.unet
-    else:
-        vkw = dict(variant=variant) if variant else {}
-        load = lambda c, sub, **kw: load_or_explain(f"SD 1.5 {sub}", base,
-                                                    lambda: c.from_pretrained(base, subfolder=sub, **opt, **kw),
-                                                    sd_form)
-        text_encoder, vae, unet2d = load(CLIPTextModel, 'text_encoder',
-                                         **vkw), load(AutoencoderKL, 'vae', **vkw,
-                                                      **dkw), load(UNet2DConditionModel, 'unet', **vkw, **dkw)
-        tokenizer = load(CLIPTokenizer, 'tokenizer')
-        # transformers 5 builds an empty CLIPTokenizer when files are missing
-        if len(tokenizer) < text_encoder.config.vocab_size//2:
-            raise OSError(f"the tokenizer of {base!r} has only {len(tokenizer)} tokens: tokenizer/vocab.json and "
-                          f"merges.txt are missing. {_hub_hint(base)}.")
-    return tokenizer, text_encoder, vae, unet2d
-
-# %% ../nbs/09_pipeline.ipynb #c42520b1
-def fuse_lora(pipe,                      # any diffusers pipeline with LoRA loading (SD 1.5, Wan, …)
-              lora,                      # LoRA file, folder, hub id or state dict
-              scale:float=1.0,           # strength
-              local_files_only:bool=False)->Any:
-    ("Load a LoRA through the pipeline's own `load_lora_weights` (which converts other trainers' key layouts), fuse "
-     "it and drop the LoRA layers; a cut-off file or a missing source fails with one clear message.")
-    if not is_peft_available(): raise ImportError("loading a LoRA needs the `peft` package: pip install peft")
-    if isinstance(lora, (str, os.PathLike)) and Path(lora).is_file(): check_tensor_file(lora)
-    load_or_explain('LoRA', '<state dict>' if isinstance(lora, dict) else lora,
-                    lambda: pipe.load_lora_weights(lora if isinstance(lora, dict) else str(lora), adapter_name='lora',
-                                                   **({} if isinstance(lora, dict)
-                                                      else dict(local_files_only=local_files_only))),
-                    "a LoRA .safetensors file, a folder with pytorch_lora_weights.safetensors, or a hub id")
-    pipe.fuse_lora(lora_scale=scale)                   # W ← W + scale·BA; then drop the LoRA layers: no runtime cost
-    pipe.unload_lora_weights()
-    return pipe
-
-# %% ../nbs/09_pipeline.ipynb #53025e01
-@patch(cls_method=True)
-def from_pretrained_360(cls:Panorama360Pipeline,
-        base:str=SD15_MODEL, # SD 1.5 in diffusers format: hub id or folder (tokenizer/, text_encoder/, vae/, unet/)
-        motion_adapter:str=ANIMATEDIFF_MOTION, # AnimateDiff motion module: hub id, folder, or original .ckpt/.safetensors (mm_sd_v15_v2.ckpt…)
-        adapter=None,                    # 360-Adapter: folder, reference checkpoint file, state dict, hub id, `Adapter360` or None
-        single_file:str|None=None,       # personalised SD 1.5 checkpoint (.safetensors/.ckpt, original layout) replacing base's U-Net and VAE
-        single_file_text_encoder:bool=False, # also take its text encoder (the authors keep the base's: the adapter was trained with it)
-        lora=None,                       # LoRA file, folder, hub id or state dict, fused into the U-Net/text encoder (needs peft)
-        lora_scale:float=1.0,            # strength of the fused LoRA
-        scheduler=None,                  # default: `ddim_scheduler()`
-        torch_dtype:torch.dtype|None=None, # e.g. torch.float16
-        variant:str|None=None,           # base weight variant, e.g. 'fp16'
-        local_files_only:bool=False,     # never touch the network
-        adapter_config:dict|None=None,   # `Adapter360` config of a reference checkpoint (default: the released one)
-        motion_config:dict|None=None,    # config overrides for an original-format motion module file (`load_motion_adapter`)
-       )->Panorama360Pipeline:
-    ("Assemble the 360DVD pipeline from SD 1.5 (or a personalised checkpoint), an AnimateDiff motion module, a "
-     "360-Adapter and a LoRA.")
-    tokenizer, text_encoder, vae, unet2d = load_sd15_parts(base, single_file, single_file_text_encoder,
-                                                           torch_dtype=torch_dtype,
-                                                           variant=variant, local_files_only=local_files_only)
-    motion = load_motion_adapter(motion_adapter, local_files_only=local_files_only, config=motion_config,
-                                 torch_dtype=torch_dtype)
-    ad = None if adapter is None else load_adapter(adapter, local_files_only=local_files_only, **(adapter_config or {}))
-    with quiet_dtype_cast(): unet = UNetMotionModel.from_unet2d(unet2d, motion)
-    pipe = cls(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
-               scheduler=scheduler or ddim_scheduler(), adapter=ad)
-    if lora is not None: fuse_lora(pipe, lora, lora_scale, local_files_only)
-    if torch_dtype is not None:
-        with quiet_dtype_cast(): pipe.to(dtype=torch_dtype)
-    return pipe
-
-# %% ../nbs/09_pipeline.ipynb #bf705e2b
-_ORIGINAL_TOKENS = {'norm1': 'norms.0', 'norm2': 'norms.1', 'norm3': 'ff_norm', 'attn1': 'attention_blocks.0',
-                    'attn2': 'attention_blocks.1'}
-def to_original_layout(motion:MotionAdapter)->dict[str,Tensor]:
-    ("A diffusers `MotionAdapter`'s weights under AnimateDiff's original key names, as `mm_sd_v15_v2.ckpt` holds "
-     "them (inverse of diffusers' conversion).")
-    out = {}
-    for k, v in motion.state_dict().items():
-        head, rest = re.match(r'(.*?motion_modules\.\d+\.)(.*)', k).groups()
-        # AnimateDiff: a (1, L, c) table in each of the two attention blocks
-        if rest.endswith('pos_embed.pe'):
-            for a in (0, 1):
-                out[f'{head}temporal_transformer.{rest[:-len("pos_embed.pe")]}attention_blocks.{a}.pos_encoder.pe'] = v.clone()
-        else:
-            out[head + 'temporal_transformer.' + '.'.join(_ORIGINAL_TOKENS.get(t,
-                                                                               t) for t in rest.split('.'))] = v.clone()
-    return out
-
-
-# %% ../nbs/09_pipeline.ipynb #c2ec820e
-_LDM_RES = [('norm1', 'in_layers.0'), ('conv1', 'in_layers.2'), ('norm2', 'out_layers.0'), ('conv2', 'out_layers.3'),
-       ('time_emb_proj', 'emb_layers.1'), ('conv_shortcut', 'skip_connection')]
-_LDM_VATT = [('group_norm', 'norm'), ('to_q', 'q'), ('to_k', 'k'), ('to_v', 'v'), ('to_out', 'proj_out')]
-def _ldm_first(rest, pairs):
-    head, tail = rest.split('.', 1)
-    return dict(pairs).get(head, head) + '.' + tail
-
-def unet_to_ldm(unet):
-    "`UNet2DConditionModel` state dict → SD 1.x original names."
-    L, out, top = unet.config.layers_per_block, {}, DIFFUSERS_TO_LDM_MAPPING['unet']['layers']
-    has_attn = [hasattr(b, 'attentions') for b in unet.up_blocks]
-    for k, v in unet.state_dict().items():
-        if k in top: name = top[k]
-        elif m := re.match(r'(down|up)_blocks\.(\d+)\.(resnets|attentions|downsamplers|upsamplers)\.(\d+)\.(.*)', k):
-            kind, b, part, j, rest = m[1], int(m[2]), m[3], int(m[4]), m[5]
-            if part == 'downsamplers': name = f'input_blocks.{(L+1)*(b+1)}.0.op.' + rest.split('.', 1)[1]
-            elif part == 'upsamplers': name = f'output_blocks.{(L+1)*b + L}.{2 if has_attn[b] else 1}.{rest}'
-            else:
-                idx = (L+1)*b + j + 1 if kind == 'down' else (L+1)*b + j
-                name = f"{'input' if kind == 'down' else 'output'}_blocks.{idx}." + ('0.' + _ldm_first(rest,
-                                                                                                       _LDM_RES) if part == 'resnets' else '1.' + rest)
-        else:
-            m = re.match(r'mid_block\.(resnets|attentions)\.(\d+)\.(.*)', k)
-            name = f'middle_block.{2*int(m[2])}.' + _ldm_first(m[3],
-                                                               _LDM_RES) if m[1] == 'resnets' else 'middle_block.1.' + m[3]
-        out['model.diffusion_model.' + name] = v
-    return out
-
-# %% ../nbs/09_pipeline.ipynb #96683891
-def vae_to_ldm(vae):
-    "`AutoencoderKL` state dict → SD 1.x original names."
-    n, out, top = len(vae.config.up_block_types), {}, DIFFUSERS_TO_LDM_MAPPING['vae']
-    for k, v in vae.state_dict().items():
-        if k in top: name = top[k]
-        elif m := re.match(r'(encoder|decoder)\.(down|up)_blocks\.(\d+)\.(resnets|downsamplers|upsamplers)\.(\d+)\.(.*)', k):
-            coder, kind, part, j, rest = m[1], m[2], m[4], m[5], m[6]
-            b = int(m[3]) if kind == 'down' else n - 1 - int(m[3])
-            name = (f'{coder}.{kind}.{b}.block.{j}.' + rest.replace('conv_shortcut',
-                                                                    'nin_shortcut') if part == 'resnets'
-                    else f'{coder}.{kind}.{b}.{kind}sample.{rest}')
-        elif m := re.match(r'(encoder|decoder)\.mid_block\.resnets\.(\d+)\.(.*)', k):
-            name = f'{m[1]}.mid.block_{int(m[2]) + 1}.' + m[3].replace('conv_shortcut', 'nin_shortcut')
-        else:
-            m = re.match(r'(encoder|decoder)\.mid_block\.attentions\.0\.(.*)', k)
-            name = f'{m[1]}.mid.attn_1.' + _ldm_first(m[2], _LDM_VATT).replace('proj_out.0.', 'proj_out.')
-        out['first_stage_model.' + name] = v
-    return out
-
-# %% ../nbs/09_pipeline.ipynb #9f4ccae8
-def ldm_checkpoint(unet:UNet2DConditionModel|None=None, vae:AutoencoderKL|None=None,
-                   text_encoder:CLIPTextModel|None=None)->dict[str,Tensor]:
-    ("SD 1.x parts under the original (LDM) names of a single-file checkpoint, as personalised models ship "
-     "(`from_single_file` reads them back).")
-    te = {} if text_encoder is None else {'cond_stage_model.transformer.text_model.' + k.removeprefix('text_model.'): v
-                                          for k, v in text_encoder.state_dict().items()}
-    return {k: v.contiguous() for k, v in {**(unet_to_ldm(unet) if unet is not None else {}),
-                                           **(vae_to_ldm(vae) if vae is not None else {}), **te}.items()}

@@ -21,7 +21,7 @@ from .utils import (last_line, load_pretrained, default_device, VIDEO_EXTENSIONS
 
 # %% auto #0
 __all__ = ['VIEW_NAMES', 'IMAGE_EXTENSIONS', 'BLIP_LARGE', 'FUSION_TASK', 'FUSION_EXAMPLES', 'CAPTIONERS', 'SUMMARISERS',
-           'CSV_COLUMNS', 'first_frame', 'erp_frame', 'panorama_views', 'to_pil', 'BlipCaptioner', 'save_tiny_blip',
+           'CSV_COLUMNS', 'first_frame', 'erp_frame', 'panorama_views', 'to_pil', 'BlipCaptioner',
            'format_view_captions', 'fusion_prompt', 'clean_caption', 'plain_prompt', 'content_words', 'MergeSummariser',
            'LLMError', 'LLMTimeoutError', 'chat_completions_url', 'OpenAISummariser', 'LocalLLMSummariser',
            'make_captioner', 'make_summariser', 'PanoramaCaption', 'caption_views', 'caption_panorama', 'CaptionRun',
@@ -122,33 +122,6 @@ class BlipCaptioner:
         return out
 
     def __repr__(self): return f"BlipCaptioner({self.name!r}, device={self.device}, dtype={self.dtype})"
-
-# %% ../nbs/05_textfusion.ipynb #0d3bc23c
-def save_tiny_blip(folder:str|Path, # output folder (created)
-                   seed:int=0,       # seed of the random weights
-                  )->Path:
-    "Save a random-weight tiny BLIP captioner (model + processor) to `folder`, for tests: `BlipCaptioner(folder)`."
-    from transformers import BlipConfig, BlipForConditionalGeneration, BlipProcessor, BertTokenizer
-    try: from transformers import BlipImageProcessorPil as ImageProcessor     # transformers 5 (no torchvision needed)
-    except ImportError: from transformers import BlipImageProcessor as ImageProcessor
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    words = ("a an the of with and at in on view city street building buildings night lights car road sky tree trees "
-             "house field lake sun red").split()
-    vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', *words]
-    (folder/'vocab.txt').write_text('\n'.join(vocab) + '\n')
-    proc = BlipProcessor(image_processor=ImageProcessor(size={'height': 32, 'width': 32}),
-                         tokenizer=BertTokenizer(str(folder/'vocab.txt')))
-    tower = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2)
-    cfg = BlipConfig(text_config=dict(vocab_size=len(vocab), max_position_embeddings=64, bos_token_id=2,
-                                      sep_token_id=3, pad_token_id=0, **tower),
-                     vision_config=dict(image_size=32, patch_size=8, **tower), projection_dim=16)
-    with torch.random.fork_rng(devices=[]):            # seeded weights, global RNG untouched
-        torch.manual_seed(seed)
-        BlipForConditionalGeneration(cfg).save_pretrained(folder)
-    proc.save_pretrained(folder)
-    return folder
-
 
 # %% ../nbs/05_textfusion.ipynb #4429dd7e
 FUSION_TASK = (

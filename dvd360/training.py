@@ -19,21 +19,21 @@ from torch.utils.data import Sampler, DataLoader
 from einops import rearrange
 from .geometry import check_erp, latitude_weights
 from .utils import (output_folder_problem, space_problem, available_memory, largest_fit, human_bytes, SD15_MODEL,
-                          level_bytes)
+                          level_bytes, check_sources)
 from .data import Web360Dataset
 from .adapter import Adapter360, condition_for_adapter
 from .unet import adapter_features
 from .pipeline import quiet_dtype_cast as _quiet_dtype_cast
 
 # %% auto #0
-__all__ = ['WEIGHT_SUFFIXES', 'CHECKPOINT_MODES', 'TASKS', 'TASK_MODULES', 'RESUME_KEYS', 'latitude_aware_loss',
-           'diffusion_target', 'TrainConfig', 'size_multiple', 'noise_scheduler', 'build_dataset', 'hub_online',
-           'check_sources', 'load_components', 'EpochSampler', 'encode_prompts', 'encode_video', 'training_loss',
-           'temporal_difference_loss', 'sample_timesteps', 'snr_weights', 'weighted_mse', 'AdapterWithMotion',
-           'save_weights', 'save_checkpoint', 'list_checkpoints', 'resolve_checkpoint', 'validation_inputs', 'validate',
-           'NonFiniteLossError', 'task_loss', 'ema_weights', 'make_accelerator', 'RunLock',
-           'set_gradient_checkpointing', 'train', 'task_spec', 'run_disk_bytes', 'run_device', 'training_memory',
-           'check_training_memory', 'trainable', 'check_resume_config', 'train_parser', 'parse_train_args', 'main']
+__all__ = ['CHECKPOINT_MODES', 'TASKS', 'TASK_MODULES', 'RESUME_KEYS', 'latitude_aware_loss', 'diffusion_target', 'TrainConfig',
+           'size_multiple', 'noise_scheduler', 'build_dataset', 'load_components', 'EpochSampler', 'encode_prompts',
+           'encode_video', 'training_loss', 'temporal_difference_loss', 'sample_timesteps', 'snr_weights',
+           'weighted_mse', 'AdapterWithMotion', 'save_weights', 'save_checkpoint', 'list_checkpoints',
+           'resolve_checkpoint', 'validation_inputs', 'validate', 'NonFiniteLossError', 'task_loss', 'ema_weights',
+           'make_accelerator', 'RunLock', 'set_gradient_checkpointing', 'train', 'task_spec', 'run_disk_bytes',
+           'run_device', 'training_memory', 'check_training_memory', 'trainable', 'check_resume_config', 'train_parser',
+           'parse_train_args', 'main']
 
 # %% ../nbs/10_training.ipynb #e40e28c8
 def latitude_aware_loss(pred:Tensor,               # model output, latents (b, c, f, h, w) (any leading dims)
@@ -307,60 +307,16 @@ def build_dataset(config:TrainConfig)->Web360Dataset:
                          random_yaw=config.random_yaw, require_flow=config.require_flow,
                          seed=config.seed, latents_dir=config.latents_dir)
 
-# %% ../nbs/10_training.ipynb #2c9e8a65
-WEIGHT_SUFFIXES = ('.safetensors', '.ckpt', '.pth', '.pt', '.bin')
-
-def hub_online(timeout:float=2.)->bool:
-    "Whether the Hugging Face Hub (`HF_ENDPOINT`) accepts a connection: one short probe instead of minutes of retries."
-    import socket, urllib.parse
-    u = urllib.parse.urlparse(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co')
-    try:
-        socket.create_connection((u.hostname, u.port or (443 if u.scheme == 'https' else 80)),
-                                 timeout=timeout).close()
-        return True
-    except OSError: return False
-
-# %% ../nbs/10_training.ipynb #cf9b82fa
-def check_sources(sources:dict,        # what → hub id, folder or file (None: not used)
-                  offline:bool=False,  # only the local cache may be used
-                  flag:str='--offline', # how the user says "offline" (for the message)
-                 )->list[str]:         # the hub ids (found in the cache or reachable)
-    ("Fail at once for model sources that cannot load: a missing local path (never looked up as a hub id), an empty "
-     "folder, or hub ids neither in the cache nor reachable.")
-    from dvd360.utils import in_hub_cache, is_hub_id
-    hub = []
-    for what, src in sources.items():
-        if src is None: continue
-        p = Path(str(src)).expanduser()
-        if p.is_dir():
-            if not any(p.iterdir()):
-                raise FileNotFoundError(f"{what}: folder {p} is empty; expected a model folder (config.json and "
-                                        f"weights, as written by save_pretrained or `hf download ID --local-dir {p}`)")
-        elif p.exists(): continue
-        elif p.suffix.lower() in WEIGHT_SUFFIXES or not is_hub_id(src):
-            raise FileNotFoundError(f"{what}: no such file or folder: {p}")
-        else: hub.append((what, str(src)))
-    offline = offline or os.environ.get('HF_HUB_OFFLINE', '').lower() in ('1', 'true', 'yes', 'on')
-    missing = [(w, s) for w, s in hub if not in_hub_cache(s)]
-    if missing and (offline or not hub_online()):
-        names = ', '.join(f"{w} {s!r}" for w, s in missing)
-        why = 'offline mode is on' if offline else (f"the Hugging Face Hub cannot be reached (no network?); {flag} "
-                                                    f"uses only the local cache")
-        dl = '; '.join(f"`hf download {s} --local-dir DIR`" for _, s in missing)
-        raise OSError(f"{names}: not in the local Hugging Face cache and {why}. On a machine with internet run {dl}, "
-                      f"copy DIR here and pass the folder instead of the hub id")
-    return [s for _, s in hub]
-
 # %% ../nbs/10_training.ipynb #a681ae43
 def load_components(config:TrainConfig)->dict:
     "Tokenizer, text encoder, VAE, motion U-Net, DDPM scheduler and `Adapter360` for `config` (on CPU, float32)."
     if config.tiny:
-        from dvd360.pipeline import tiny_components
+        from dvd360.testing import tiny_components
         with _quiet_dtype_cast(): comps = dict(tiny_components(seed=config.seed, with_adapter=True))
     else:
         from diffusers import AutoencoderKL, UNetMotionModel
         from transformers import CLIPTokenizer, CLIPTextModel
-        from dvd360.pipeline import load_sd15_parts, load_motion_adapter
+        from dvd360.loading import load_sd15_parts, load_motion_adapter
         p = config.pretrained_model_path
         if config.motion_module_path is None:                    # unet/ is already a UNetMotionModel
             if config.single_file:
@@ -385,7 +341,7 @@ def load_components(config:TrainConfig)->dict:
                                          'motion_config': config.motion_config,
                                          **config.adapter})
     if config.adapter_path:    # a folder, a hub id, or the authors' checkpoint file (its config: `config.adapter`)
-        from dvd360.pipeline import load_adapter
+        from dvd360.loading import load_adapter
         comps['adapter'] = load_adapter(config.adapter_path, **config.adapter)
     comps['scheduler'] = noise_scheduler(config)
     return comps

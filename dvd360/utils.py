@@ -6,14 +6,15 @@
 from __future__ import annotations
 import csv, os, re
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 import numpy as np
 
 # %% auto #0
-__all__ = ['SD15_MODEL', 'ANIMATEDIFF_MOTION', 'VIDEO_EXTENSIONS', 'file_in_the_way', 'output_folder_problem', 'human_bytes',
-           'space_problem', 'available_memory', 'largest_fit', 'level_bytes', 'WeightsFileError', 'read_tensors',
-           'check_tensor_file', 'last_line', 'ModelNotAvailableError', 'is_hub_id', 'load_pretrained', 'default_device',
-           'in_hub_cache', 'runnable', 'write_csv_atomic', 'list_videos', 'VideoError', 'video_info', 'read_frames']
+__all__ = ['SD15_MODEL', 'ANIMATEDIFF_MOTION', 'WEIGHT_SUFFIXES', 'VIDEO_EXTENSIONS', 'file_in_the_way', 'output_folder_problem',
+           'human_bytes', 'space_problem', 'available_memory', 'largest_fit', 'level_bytes', 'WeightsFileError',
+           'read_tensors', 'check_tensor_file', 'last_line', 'ModelNotAvailableError', 'is_hub_id', 'load_pretrained',
+           'default_device', 'in_hub_cache', 'runnable', 'hub_hint', 'load_or_explain', 'hub_online', 'check_sources',
+           'write_csv_atomic', 'list_videos', 'VideoError', 'video_info', 'read_frames']
 
 # %% ../nbs/00_utils.ipynb #66005b7f
 def file_in_the_way(folder:str|Path)->Path|None:
@@ -167,10 +168,7 @@ def load_pretrained(cls,                      # a 🤗 class with `from_pretrain
     except (OSError, ValueError) as e:
         raise ModelNotAvailableError(
             f"cannot load the {what} {name!r} from the Hugging Face Hub or its local cache ({last_line(e)}). "
-            f"On a machine with internet run `hf download {name} --local-dir DIR` (older hubs: `huggingface-cli "
-            f"download`), "
-            f"copy DIR here and pass the folder instead of {name!r}; set HF_HUB_OFFLINE=1 to use only the local cache "
-            f"without waiting for the network.") from None
+            f"{hub_hint(name)}.") from None
 
 # %% ../nbs/00_utils.ipynb #fe73cc40
 def default_device():
@@ -209,6 +207,76 @@ def runnable(files=(),            # local files or folders the cell reads
         except OSError: missing.append(f"a server at {s}")
     if missing and not quiet: print(f"skipped: needs {'; '.join(missing)}")
     return not missing
+
+# %% ../nbs/00_utils.ipynb #a8b774fe
+def hub_hint(src)->str:
+    "How to provide model source `src` (a hub id, or a path that does not exist) on a machine without internet."
+    s = str(src)
+    if is_hub_id(s) and '/' in s and not Path(s).exists():
+        return (f"On a machine with internet run `hf download {s} --local-dir DIR` (older huggingface_hub: "
+                f"`huggingface-cli download {s} --local-dir DIR`), copy DIR here and pass its path instead of {s!r}, "
+                f"or fill the Hugging Face cache and pass local_files_only=True (HF_HUB_OFFLINE=1)")
+    return f"{s!r} is not an existing folder or file here: check the path, or pass a Hugging Face hub id (owner/name)"
+
+# %% ../nbs/00_utils.ipynb #2498d87e
+def load_or_explain(what:str,        # what is being loaded, for the message (e.g. "SD 1.5 unet")
+                    src,             # hub id, folder or file it is loaded from
+                    load:Callable,   # zero-argument loader
+                    expected:str='', # the form `src` should have
+                   ):
+    ("Run `load()`; turn a missing-file/offline failure into a `ModelNotAvailableError` naming what was wanted and "
+     "how to provide it.")
+    try: return load()
+    except (OSError, ValueError) as e:
+        if not isinstance(e, OSError) and not any(w in str(e).lower() for w in ('repo', 'not found', 'path', 'file',
+                                                                                'directory')):
+            raise
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0].rstrip('.')
+        raise ModelNotAvailableError(f"could not load the {what} from {str(src)!r}"
+                                     f"{f' ({expected})' if expected else ''}: {type(e).__name__}: {first}. "
+                                     f"{hub_hint(src)}.") from e
+
+# %% ../nbs/00_utils.ipynb #2c9e8a65
+WEIGHT_SUFFIXES = ('.safetensors', '.ckpt', '.pth', '.pt', '.bin')
+
+def hub_online(timeout:float=2.)->bool:
+    "Whether the Hugging Face Hub (`HF_ENDPOINT`) accepts a connection: one short probe instead of minutes of retries."
+    import socket, urllib.parse
+    u = urllib.parse.urlparse(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co')
+    try:
+        socket.create_connection((u.hostname, u.port or (443 if u.scheme == 'https' else 80)),
+                                 timeout=timeout).close()
+        return True
+    except OSError: return False
+
+# %% ../nbs/00_utils.ipynb #cf9b82fa
+def check_sources(sources:dict,        # what → hub id, folder or file (None: not used)
+                  offline:bool=False,  # only the local cache may be used
+                  flag:str='--offline', # how the user says "offline" (for the message)
+                 )->list[str]:         # the hub ids (found in the cache or reachable)
+    ("Fail at once for model sources that cannot load: a missing local path (never looked up as a hub id), an empty "
+     "folder, or hub ids neither in the cache nor reachable.")
+    hub = []
+    for what, src in sources.items():
+        if src is None: continue
+        p = Path(str(src)).expanduser()
+        if p.is_dir():
+            if not any(p.iterdir()):
+                raise FileNotFoundError(f"{what}: folder {p} is empty; expected a model folder (config.json and "
+                                        f"weights, as written by save_pretrained or `hf download ID --local-dir {p}`)")
+        elif p.exists(): continue
+        elif p.suffix.lower() in WEIGHT_SUFFIXES or not is_hub_id(src):
+            raise FileNotFoundError(f"{what}: no such file or folder: {p}")
+        else: hub.append((what, str(src)))
+    offline = offline or os.environ.get('HF_HUB_OFFLINE', '').lower() in ('1', 'true', 'yes', 'on')
+    missing = [(w, s) for w, s in hub if not in_hub_cache(s)]
+    if missing and (offline or not hub_online()):
+        names = ', '.join(f"{w} {s!r}" for w, s in missing)
+        why = 'offline mode is on' if offline else (f"the Hugging Face Hub cannot be reached (no network?); {flag} "
+                                                    f"uses only the local cache")
+        raise ModelNotAvailableError(f"{names}: not in the local Hugging Face cache and {why}. "
+                                     + ' '.join(hub_hint(s) for _, s in missing))
+    return [s for _, s in hub]
 
 # %% ../nbs/00_utils.ipynb #353ffb24
 VIDEO_EXTENSIONS = ('.mp4', '.mov', '.mkv', '.webm', '.avi', '.m4v')

@@ -17,13 +17,15 @@ from diffusers.models.autoencoders.autoencoder_kl_wan import WanCausalConv3d
 from diffusers.pipelines.wan.pipeline_output import WanPipelineOutput
 from .geometry import check_erp, roll_longitude
 from .unet import CircularPadding
-from .pipeline import rotate_scheduler_state, load_or_explain, fuse_lora
+from .pipeline import rotate_scheduler_state
+from .loading import fuse_lora
+from .utils import load_or_explain
 
 # %% auto #0
-__all__ = ['WAN_MODEL', 'WAN_SIZE', 'TINY_WORDS', 'WAN_FORM', 'WAN_DIMS', 'word_tokenizer', 'tiny_wan_components',
-           'check_wan_size', 'wan_circular_padding', 'latitude_noise', 'Panorama360WanPipeline', 'load_wan_pipeline',
-           'wan_dims', 'wan_dims_of', 'transformer_bytes', 'wan_memory', 'wan_training_memory', 'WanLoRA',
-           'wan_components', 'wan_lora_module', 'wan_prompt_embeds', 'wan_latents', 'flow_sigmas', 'wan_lora_loss']
+__all__ = ['WAN_MODEL', 'WAN_SIZE', 'WAN_FORM', 'WAN_DIMS', 'word_tokenizer', 'check_wan_size', 'wan_circular_padding',
+           'latitude_noise', 'Panorama360WanPipeline', 'load_wan_pipeline', 'wan_dims', 'wan_dims_of',
+           'transformer_bytes', 'wan_memory', 'wan_training_memory', 'WanLoRA', 'wan_components', 'wan_lora_module',
+           'wan_prompt_embeds', 'wan_latents', 'flow_sigmas', 'wan_lora_loss']
 
 # %% ../nbs/14_wan.ipynb #ad2e219d
 WAN_MODEL = 'Wan-AI/Wan2.1-T2V-1.3B-Diffusers'   # the default base: Wan 2.1 text-to-video, 1.3B parameters
@@ -41,25 +43,6 @@ def word_tokenizer(words,                  # the vocabulary (after the special t
     tk.post_processor = processors.TemplateProcessing(single='$A </s>', special_tokens=[('</s>', 1)])
     return PreTrainedTokenizerFast(tokenizer_object=tk, pad_token='<pad>', eos_token='</s>', unk_token='<unk>',
                                    model_max_length=max_length)
-
-# %% ../nbs/14_wan.ipynb #ed303fdc
-TINY_WORDS = 'a an the of on in at under over with and street city beach sunset sky blue forest snow mountain'.split()
-
-def tiny_wan_components(seed:int=0)->dict:
-    "Random tiny Wan 2.1 components (transformer, VAE, T5 encoder, tokenizer, scheduler) built from configs, offline."
-    from diffusers import AutoencoderKLWan, WanTransformer3DModel, FlowMatchEulerDiscreteScheduler
-    from transformers import T5Config, T5EncoderModel
-    torch.manual_seed(seed)
-    tok = word_tokenizer(TINY_WORDS)
-    te = T5EncoderModel(T5Config(vocab_size=len(tok), d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
-                                 relative_attention_num_buckets=8)).eval()
-    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
-                           temperal_downsample=[False, True, True]).eval()
-    tr = WanTransformer3DModel(patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16,
-                               out_channels=16, text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2,
-                               cross_attn_norm=True, qk_norm='rms_norm_across_heads', rope_max_seq_len=32).eval()
-    return dict(tokenizer=tok, text_encoder=te, vae=vae, transformer=tr,
-                scheduler=FlowMatchEulerDiscreteScheduler(shift=7.))
 
 # %% ../nbs/14_wan.ipynb #2f5dcbf0
 def check_wan_size(height:int, width:int, num_frames:int,
@@ -265,6 +248,7 @@ def wan_memory(frames:int, height:int, width:int,
 def wan_training_memory(config)->tuple[int, str]:
     ("A lower bound on a Wan LoRA training step's peak: the frozen transformer and the VAE, plus each layer's "
      "stored input (with gradient checkpointing) or its FFN and attention activations (without).")
+    from dvd360.testing import tiny_wan_components
     d = wan_dims_of(tiny_wan_components(config.seed)) if config.tiny else wan_dims(config.wan_model)
     bp = 2 if config.mixed_precision in ('bf16', 'fp16') else 4
     D, F, L = d['dim'], d['ffn_dim'], d['num_layers']
@@ -305,6 +289,7 @@ def wan_components(config)->dict:
     ("Tokenizer, T5 encoder, VAE and transformer of `config.wan_model` (tiny random ones with `tiny`), the "
      "transformer with fresh LoRA layers (B = 0: it starts as the base).")
     from peft import LoraConfig
+    from dvd360.testing import tiny_wan_components
     if config.latents_dir:
         raise ValueError("backend 'wan' encodes clips with Wan's VAE as it trains: unset latents_dir (SD 1.5 latents)")
     comps = tiny_wan_components(config.seed) if config.tiny else load_wan_pipeline(config.wan_model).components
