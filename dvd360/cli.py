@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, math, os, sys, time
 from pathlib import Path
 from fastcore.script import anno_parser, store_true
-from .utils import (file_in_the_way, output_folder_problem, space_problem, human_bytes, available_memory,
+from .utils import (default_device, file_in_the_way, output_folder_problem, space_problem, human_bytes, available_memory,
                           largest_fit, level_bytes, SD15_MODEL, ANIMATEDIFF_MOTION)
 
 # %% auto #0
@@ -136,8 +136,7 @@ def _device_dtype(device:str|None, fp16:bool, bf16:bool, offload:bool=False):
      "needs CUDA.")
     import torch
     if fp16 and bf16: raise SystemExit("dvd360: pass --fp16 or --bf16, not both")
-    if device is None:
-        device = 'cuda' if torch.cuda.is_available() else 'mps' if torch.backends.mps.is_available() else 'cpu'
+    if device is None: device = str(default_device())
     try: dev = torch.device(device)
     except RuntimeError as e:
         raise SystemExit(f"dvd360: unknown device {device!r} (expected e.g. cuda, cuda:1, cpu, mps)") from e

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from fastcore.meta import delegates
 import dvd360
 from .projection import erp_to_perspective, four_views, TEXT_FUSION_YAWS
+from .utils import atomic_path
 
 # %% auto #0
 __all__ = ['CONTAINER_BOXES', 'VISUAL_SAMPLE_ENTRIES', 'BOX_PREFIX_BYTES', 'SPHERICAL_V1_UUID', 'PROJECTION_BOXES', 'FOV_RANGE',
@@ -71,10 +72,6 @@ def to_uint8_frames(video,                       # (f, h, w, 3) or (f, 3, h, w),
     return np.ascontiguousarray(np.clip(np.rint(x), 0, 255).astype(np.uint8))
 
 # %% ../nbs/08_export.ipynb #c08ed864
-def _temp_path(path:Path, suffix:str)->Path:
-    "A hidden, unique temporary file name next to `path` (same folder, so `os.replace` is atomic)."
-    return path.with_name(f".{path.stem}.{uuid.uuid4().hex[:12]}.tmp{suffix}")
-
 def _encode_h264(frames:np.ndarray, path:Path, fps:float, params:list, name:str):
     ("Pipe uint8 frames `(f, h, w, 3)` into imageio-ffmpeg's bundled ffmpeg, encoding H.264/yuv420p; raise if ffmpeg "
      "fails.")
@@ -114,16 +111,11 @@ def write_mp4(video,                        # (f, h, w, 3) / (f, 3, h, w) (batch
     if not fps > 0: raise ValueError(f"expected fps > 0, got {fps}")
     if not 0 <= crf <= 51: raise ValueError(f"expected crf in [0, 51], got {crf}")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     params = ['-crf', str(int(crf)), '-preset', preset] + (['-movflags', '+faststart'] if faststart else [])
     params += [str(p) for p in (output_params or [])] + ['-f', 'mp4']
-    tmp = _temp_path(path, '.mp4')
-    try:
+    with atomic_path(path, '.mp4') as tmp:
         _encode_h264(frames, tmp, fps, params, str(path))
         if spherical: inject_spherical_metadata(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
     return path
 
 # %% ../nbs/08_export.ipynb #f1c7494f
@@ -324,14 +316,12 @@ def write_boxes(boxes,   # top-level boxes, e.g. from `read_boxes`, possibly edi
     path = Path(path)
     boxes = copy.deepcopy(list(boxes))          # relocation edits the chunk tables: leave the caller's tree alone
     _relocate_chunks(boxes, path.name)
-    tmp, sources = _temp_path(path, path.suffix), {}
+    sources = {}
     try:
-        with open(tmp, 'xb') as out:
+        with atomic_path(path) as tmp, open(tmp, 'xb') as out:
             for b in boxes: _write_box(out, b, sources)
-        os.replace(tmp, path)
     finally:
         for s in sources.values(): s.close()
-        if tmp.exists(): tmp.unlink()
     return path
 
 # %% ../nbs/08_export.ipynb #eae89a93
@@ -444,14 +434,9 @@ def write_gif(video,                     # (f, h, w, 3) / (f, 3, h, w) (batch di
     frames = to_uint8_frames(video, value_range)
     if not fps > 0: raise ValueError(f"expected fps > 0, got {fps}")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     images = [Image.fromarray(f) for f in frames]
-    tmp = _temp_path(path, '.gif')
-    try:
+    with atomic_path(path, '.gif') as tmp:
         images[0].save(tmp, format='GIF', save_all=True, append_images=images[1:], duration=round(1000/fps), loop=loop)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
     return path
 
 # %% ../nbs/08_export.ipynb #12f0640f
@@ -604,13 +589,7 @@ def iframe_html(page:str,                        # a page from `player_html`
 def _write_text(text:str, path)->Path:
     "Write `text` (UTF-8) to `path` atomically, creating parent folders."
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_path(path, path.suffix)
-    try:
-        tmp.write_text(text, encoding='utf-8')
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
+    with atomic_path(path) as tmp: tmp.write_text(text, encoding='utf-8')
     return path
 
 @delegates(player_html)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_flow.ipynb #95d3c8a1
 from __future__ import annotations
-import logging, math, os, warnings
+import logging, math, warnings
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Callable
@@ -14,9 +14,8 @@ import torch
 from torch import Tensor
 import imageio_ffmpeg
 from tqdm.auto import tqdm
-from .geometry import check_erp
-from .scene import wrap_dx
-from .utils import last_line, VideoError
+from .geometry import check_erp, wrap_dx
+from .utils import last_line, VideoError, atomic_path
 
 # %% auto #0
 __all__ = ['DIS_PRESETS', 'FLOW_ESTIMATORS', 'MAX_FLOW_FRACTION', 'FLOW_ENCODINGS', 'REFERENCE_MAX_FLOW', 'REFERENCE_ALPHA',
@@ -457,13 +456,10 @@ def flow_videos(video_dir,                # folder with panorama videos (*.mp4)
                               f"overwrite=True to rewrite it")
             summary['skipped'].append(src.name)
             continue
-        tmp = out_dir/f".{src.stem}.partial{src.suffix}"
         try:
-            _flow_video(src, tmp, est, max_flow, pad, size, quality, encoding)
-            os.replace(tmp, dst)
+            with atomic_path(dst) as tmp: _flow_video(src, tmp, est, max_flow, pad, size, quality, encoding)
             summary['written'].append(src.name)
         except VideoFlowError as e:
             warnings.warn(f"skipping {src.name}: {e}")
             summary['failed'][src.name] = str(e)
-        finally: tmp.unlink(missing_ok=True)
     return summary

@@ -12,7 +12,8 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['check_erp', 'pixel_to_lonlat', 'lonlat_to_pixel', 'erp_lonlat', 'lonlat_to_xyz', 'xyz_to_lonlat', 'erp_directions',
-           'latitude_weights', 'roll_longitude', 'rotation_matrix', 'wrap_pad', 'erp_grid', 'sample_erp', 'rotate_erp']
+           'latitude_weights', 'roll_longitude', 'wrap_dx', 'rotation_matrix', 'wrap_pad', 'erp_grid', 'sample_erp',
+           'rotate_erp']
 
 # %% ../nbs/00_geometry.ipynb #6a1ec86f
 def check_erp(h:int,                    # image (or latent) height
@@ -94,6 +95,11 @@ def roll_longitude(x:Tensor,     # ERP tensor (..., h, w); any leading dims (fra
     t = s - k0
     a, b = torch.roll(x, -(k0 % w), dims=-1), torch.roll(x, -((k0+1) % w), dims=-1)
     return torch.lerp(a, b, t) if x.is_floating_point() else torch.lerp(a.float(), b.float(), t).round().to(x.dtype)
+
+# %% ../nbs/00_geometry.ipynb #087587da
+def wrap_dx(dx:Tensor, w:int)->Tensor:
+    "Wrap horizontal pixel displacements to (−w/2, w/2], the short way around the ERP seam."
+    return w/2 - torch.remainder(w/2 - dx, w)
 
 # %% ../nbs/00_geometry.ipynb #716bd098
 def rotation_matrix(yaw:float=0., pitch:float=0., roll:float=0., dtype=torch.float64, device=None)->Tensor:

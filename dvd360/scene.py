@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 from einops import rearrange
-from .geometry import (check_erp, erp_directions, erp_lonlat, lonlat_to_xyz, xyz_to_lonlat, lonlat_to_pixel,
+from .geometry import (wrap_dx, check_erp, erp_directions, erp_lonlat, lonlat_to_xyz, xyz_to_lonlat, lonlat_to_pixel,
                              pixel_to_lonlat, rotation_matrix, sample_erp)
 
 # %% auto #0
 __all__ = ['HORIZON', 'ZENITH', 'SKIES', 'GROUNDS', 'Scene', 'camera_rotations', 'sun_direction', 'sky_color', 'trace',
-           'render_video', 'render_erp', 'render_perspective', 'camera_path', 'yaw_pan', 'dolly', 'wrap_dx',
-           'flow_from_depth', 'render_flow', 'warp_erp']
+           'render_video', 'render_erp', 'render_perspective', 'camera_path', 'yaw_pan', 'dolly', 'flow_from_depth',
+           'render_flow', 'warp_erp']
 
 # %% ../nbs/02_scene.ipynb #74c4157a
 HORIZON = (0.82, 0.86, 0.9)   # haze colour at the horizon (also the ground's fog colour) of the clear sky
@@ -339,11 +339,6 @@ def yaw_pan(f:int, degrees_per_frame:float)->tuple[Tensor,Tensor]:
 def dolly(f:int, step:float)->tuple[Tensor,Tensor]:
     "A camera moving forward (+z) by `step` metres per frame, not turning."
     return camera_path(f, step=step)
-
-# %% ../nbs/02_scene.ipynb #087587da
-def wrap_dx(dx:Tensor, w:int)->Tensor:
-    "Wrap horizontal pixel displacements to (−w/2, w/2], the short way around the ERP seam."
-    return w/2 - torch.remainder(w/2 - dx, w)
 
 # %% ../nbs/02_scene.ipynb #84818782
 def flow_from_depth(depth:Tensor,      # (f, h, w) depth of each frame (+inf at infinity)

@@ -19,7 +19,7 @@ from torch.utils.data import Sampler, DataLoader
 from einops import rearrange
 from .geometry import check_erp, latitude_weights
 from .utils import (output_folder_problem, space_problem, available_memory, largest_fit, human_bytes, SD15_MODEL,
-                          level_bytes, check_sources)
+                          level_bytes, check_sources, atomic_path)
 from .data import Web360Dataset
 from .adapter import Adapter360, condition_for_adapter
 from .unet import adapter_features
@@ -274,14 +274,8 @@ _ALIASES = dict(learning_rate='lr', train_batch_size='batch_size', max_train_ste
                 checkpoints_total_limit='keep_checkpoints', report_to='log_with', lr_warmup='lr_warmup_steps')
 
 def _write_atomic(path:Path, text:str):
-    "Write `text` to `path` through a temporary file and `os.replace` (readers never see a partial file)."
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, 'w') as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    "Write `text` to `path` atomically (`utils.atomic_path`: readers never see a partial file)."
+    with atomic_path(path) as tmp: tmp.write_text(text)
 
 def size_multiple(config)->int:
     "What height and width must be multiples of: the adapter's downscale (SD 1.5), 16 (Wan), else the VAE's 8."

@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_utils.ipynb #d5752c3a
 from __future__ import annotations
-import csv, os, re
+import csv, os, re, uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np
@@ -14,7 +15,7 @@ __all__ = ['SD15_MODEL', 'ANIMATEDIFF_MOTION', 'WEIGHT_SUFFIXES', 'VIDEO_EXTENSI
            'human_bytes', 'space_problem', 'available_memory', 'largest_fit', 'level_bytes', 'WeightsFileError',
            'read_tensors', 'check_tensor_file', 'last_line', 'ModelNotAvailableError', 'is_hub_id', 'load_pretrained',
            'default_device', 'in_hub_cache', 'runnable', 'hub_hint', 'load_or_explain', 'hub_online', 'check_sources',
-           'write_csv_atomic', 'list_videos', 'VideoError', 'video_info', 'read_frames']
+           'atomic_path', 'write_csv_atomic', 'list_videos', 'VideoError', 'video_info', 'read_frames']
 
 # %% ../nbs/00_utils.ipynb #66005b7f
 def file_in_the_way(folder:str|Path)->Path|None:
@@ -172,9 +173,10 @@ def load_pretrained(cls,                      # a 🤗 class with `from_pretrain
 
 # %% ../nbs/00_utils.ipynb #fe73cc40
 def default_device():
-    "CUDA if available, else the CPU (a `torch.device`)."
+    "CUDA if available, else Apple's MPS if available, else the CPU (a `torch.device`): every command's default."
     import torch
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    mps = getattr(torch.backends, 'mps', None)
+    return torch.device('cuda' if torch.cuda.is_available() else 'mps' if mps and mps.is_available() else 'cpu')
 
 # %% ../nbs/00_utils.ipynb #cbeb7305
 def in_hub_cache(repo_id:str)->bool:
@@ -278,21 +280,35 @@ def check_sources(sources:dict,        # what → hub id, folder or file (None: 
                                      + ' '.join(hub_hint(s) for _, s in missing))
     return [s for _, s in hub]
 
+# %% ../nbs/00_utils.ipynb #9550fae0
+@contextmanager
+def atomic_path(path:str|Path,          # the file to write
+                suffix:str|None=None,   # the temporary file's suffix (default: `path`'s, so tools that read the
+                                        # format off the name, like ffmpeg, still work)
+               ):
+    ("A temporary path next to `path` to write to: on success it is synced and renamed over `path` (`os.replace`), "
+     "on an error removed. Parent folders are created.")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:12]}.tmp{path.suffix if suffix is None else suffix}")
+    try:
+        yield tmp
+        if tmp.is_file():
+            fd = os.open(tmp, os.O_RDONLY)
+            try: os.fsync(fd)
+            finally: os.close(fd)
+        os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
+
 # %% ../nbs/00_utils.ipynb #353ffb24
 VIDEO_EXTENSIONS = ('.mp4', '.mov', '.mkv', '.webm', '.avi', '.m4v')
 
 def write_csv_atomic(path:str|Path, rows:list[dict], fieldnames:Sequence[str]):
-    ("Write `rows` to `path` through a temporary file in the same folder and `os.replace`: readers see the old or "
-     "the new CSV, never half of one.")
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, 'w', newline='', encoding='utf-8') as f:
+    "Write `rows` to `path` atomically (`atomic_path`): readers see the old or the new CSV, never half of one."
+    with atomic_path(path) as tmp, open(tmp, 'w', newline='', encoding='utf-8') as f:
         w = csv.DictWriter(f, fieldnames=list(fieldnames), extrasaction='ignore')
         w.writeheader()
         w.writerows(rows)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 # %% ../nbs/00_utils.ipynb #e904886d
 def list_videos(video_dir:str|Path, extensions:Sequence[str]=VIDEO_EXTENSIONS)->dict[str, Path]:
