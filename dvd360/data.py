@@ -59,6 +59,7 @@ class Web360Dataset(Dataset):
                  video_dir:str='videos', flow_dir:str='flows', id_col:str='videoid', caption_col:str='name',
                  seed:int=0, allow_any_aspect:bool=False,
                  latents_dir:str|Path|None=None,        # cached VAE latents (see `cache_latents`)
+                 cache_videos:bool=False,               # keep every decoded video in memory (small datasets only)
                 ):
         self.root = Path(root)
         if not self.root.is_dir(): raise FileNotFoundError(f"dataset folder not found: {self.root}")
@@ -75,7 +76,7 @@ class Web360Dataset(Dataset):
         self.video_dir, self.flow_dir = self.root/video_dir, self.root/flow_dir
         self.seed, self.epoch, self.allow_any_aspect = seed, 0, allow_any_aspect
         self.latents_dir = Path(latents_dir) if latents_dir else None
-        self.failures, self._lengths = {}, {}
+        self.failures, self._lengths, self.cache_videos, self._decoded = {}, {}, cache_videos, {}
 
     def __len__(self): return len(self.rows)
     def set_epoch(self, epoch:int): self.epoch = epoch
@@ -89,6 +90,13 @@ class Web360Dataset(Dataset):
                 raise VideoError(f"{path} is {h}×{w}, expected an ERP video with width = 2·height")
             self._lengths[path] = info['nframes']
         return self._lengths[path]
+
+    def _frames(self, path:Path, idxs:list[int])->torch.Tensor:
+        "Frames `idxs` of a video at `size`, (f, 3, H, W) uint8; with `cache_videos` each video is decoded once."
+        if not self.cache_videos: return torch.from_numpy(read_frames(path, idxs, self.size)).permute(0, 3, 1, 2)
+        if path not in self._decoded: self._decoded[path] = torch.from_numpy(read_frames(path, None,
+                                                                                         self.size)).permute(0, 3, 1, 2)
+        return self._decoded[path][idxs]
 
     def load(self, idx:int)->dict:
         "Sample `idx` (raises `VideoError` for a broken video instead of skipping it)."
@@ -121,13 +129,13 @@ class Web360Dataset(Dataset):
             # ffmpeg's frame-count estimate can be off by one: keep a frame of margin at the end
             idxs = clip_indices(max(n - 1, 1), self.num_frames, self.stride, start=None if self.random_start else 0,
                                 rng=rng)
-            video = torch.from_numpy(read_frames(vpath, idxs, (H, W))).permute(0, 3, 1, 2).float()/127.5 - 1
+            video = self._frames(vpath, idxs).float()/127.5 - 1
             out['pixel_values'] = torch.roll(video, -yaw, dims=-1)
             out['start'] = idxs[0]
         if fpath.is_file() or self.require_flow:
             if not fpath.is_file():
                 raise VideoError(f"flow video not found: {fpath} (make it with `dvd360 flow`, or require_flow=False)")
-            flow = torch.from_numpy(read_frames(fpath, idxs, (H, W))).permute(0, 3, 1, 2).float()/255
+            flow = self._frames(fpath, idxs).float()/255
             out['flow'] = torch.roll(flow, -yaw, dims=-1)
         else: out['flow'] = torch.zeros(self.num_frames, 3, H, W)
         return out

@@ -120,6 +120,7 @@ class TrainConfig:
     csv_path:str|None = None             # default: the one *.csv in data_root
     flow_encoding:str = 'dvd360'         # colours of the flow videos: 'dvd360' (`dvd360 flow`, `synth`) or 'reference' (the authors' WEB360 flows)
     latents_dir:str|None = None          # cached VAE latents (`dvd360.data.cache_latents`); None: encode on the fly
+    cache_videos:bool = False            # keep decoded videos in memory (`Web360Dataset`): small datasets only
     num_frames:int = 16
     stride:int = 4
     height:int = 512
@@ -299,7 +300,7 @@ def build_dataset(config:TrainConfig)->Web360Dataset:
     return Web360Dataset(config.data_root, csv_path=config.csv_path, num_frames=config.num_frames, stride=config.stride,
                          size=(config.height, config.width), random_start=config.random_start,
                          random_yaw=config.random_yaw, require_flow=config.require_flow,
-                         seed=config.seed, latents_dir=config.latents_dir)
+                         seed=config.seed, latents_dir=config.latents_dir, cache_videos=config.cache_videos)
 
 # %% ../nbs/10_training.ipynb #a681ae43
 def load_components(config:TrainConfig)->dict:

@@ -341,9 +341,10 @@ TASKS['vae'] = dict(
 ADAPTER_T_MIN = 600   # the 360-Adapter's lowest training timestep (and the sampler uses its features down to it)
 
 STAGES = dict(
-    # the VAE weights detailed pixels (`detail_weights`): with plain L1 its latents lost the objects' colours
-    vae=dict(task='vae', csv='all.csv', max_steps=5000, batch_size=1, lr=1e-3, kl_weight=1e-6, detail_weight=1.,
-             random_yaw=False, lr_scheduler='cosine'),
+    # the VAE weights detailed pixels (`detail_weights`) and sees 8 single frames of 8 clips per step (decoded
+    # once, kept in memory): with plain L1 on one clip's 8 frames per step its latents lost the objects' colours
+    vae=dict(task='vae', csv='all.csv', max_steps=5000, batch_size=8, num_frames=1, random_start=True,
+             cache_videos=True, lr=1e-3, kl_weight=1e-6, detail_weight=1., random_yaw=False, lr_scheduler='cosine'),
     base=dict(task='base', csv='perspective.csv', max_steps=1600, batch_size=8, lr=1e-3, snr_gamma=5., ema_decay=0.999,
               latitude_aware=False, random_yaw=False, caption_dropout=0.1, lr_warmup_steps=100,
               lr_scheduler='constant_with_warmup'),
@@ -365,7 +366,8 @@ def stage_config(out:str|Path, stage:str, **overrides):
     kw = dict(pretrained_model_path=str(out/'model'), motion_module_path=None, task=s['task'],
               data_root=str(out/'data'),
               csv_path=str(out/'data'/s['csv']), latents_dir=None if s['task'] == 'vae' else str(out/'latents'),
-              num_frames=cfg['num_frames'], stride=1, height=H, width=W, random_start=False, random_yaw=s['random_yaw'],
+              num_frames=s.get('num_frames', cfg['num_frames']), stride=1, height=H, width=W,
+              random_start=s.get('random_start', False), random_yaw=s['random_yaw'], cache_videos=s.get('cache_videos', False),
               require_flow=s.get('require_flow', False), num_workers=0, batch_size=s['batch_size'], lr=s['lr'],
               weight_decay=1e-2, max_steps=s['max_steps'], mixed_precision='no', gradient_checkpointing=False,
               prediction_type=cfg['scheduler']['prediction_type'], snr_gamma=s.get('snr_gamma'),
