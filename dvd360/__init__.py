@@ -10,8 +10,8 @@ class _TorchvisionNotice(_logging.Filter):
 # before transformers is imported, so `python -m dvd360.training` (torchrun, one per rank) is as quiet as `dvd360 train`
 _logging.getLogger('transformers.utils.import_utils').addFilter(_TorchvisionNotice())
 
-_SUBMODULES = ('geometry', 'projection', 'scene', 'flow', 'data', 'textfusion', 'adapter', 'unet', 'export',
-               'pipeline', 'training', 'metrics', 'world', 'cli')
+_SUBMODULES = ('utils', 'geometry', 'projection', 'scene', 'flow', 'data', 'textfusion', 'adapter', 'unet', 'export',
+               'boxes', 'player', 'pipeline', 'loading', 'training', 'metrics', 'world', 'cli', 'wan', 'testing')
 
 def __getattr__(name):
     "Import submodules lazily, so `import dvd360; dvd360.geometry` works without importing torch up front."

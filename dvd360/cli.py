@@ -436,7 +436,8 @@ def _place(pipe, dev, offload:bool):
 
 def _write_outputs(video, out:Path, fps:float, gif:bool, html:bool)->list[Path]:
     "Write the frames to `out` (.mp4 with 360° metadata, or .gif), plus a .gif and an HTML player beside it if asked."
-    from dvd360.export import write_mp4, write_gif, write_html
+    from dvd360.export import write_mp4, write_gif
+    from dvd360.player import write_html
     written = [write_gif(video, out, fps=fps) if out.suffix.lower() == '.gif' else write_mp4(video, out, fps=fps,
                                                                                              spherical=True)]
     if gif and out.suffix.lower() == '.mp4': written.append(write_gif(video, out.with_suffix('.gif'), fps=fps))
@@ -631,7 +632,7 @@ def view(video:str,                      # ERP video file (mp4, gif, webm, …),
         ):
     ("A self-contained HTML 360° player of an ERP video (one file, no network): drag/keys to look, wheel/+/− to "
      "zoom, space to play.")
-    from dvd360.export import view_html
+    from dvd360.player import view_html
     if html is not None: check_output('view', html, 'html')
     check_space('view', html or Path(video).with_suffix('.html'),
                 max_kb*1024 if max_kb else _page_bytes(video, frames, max_height))

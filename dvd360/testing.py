@@ -6,6 +6,7 @@
 from __future__ import annotations
 import json, re, tempfile
 from pathlib import Path
+import numpy as np
 import torch
 from torch import Tensor
 from diffusers import AutoencoderKL, MotionAdapter, UNet2DConditionModel, UNetMotionModel
@@ -17,7 +18,7 @@ from .wan import word_tokenizer
 
 # %% auto #0
 __all__ = ['TINY_WORDS', 'tiny_tokenizer', 'tiny_unet_parts', 'tiny_components', 'unet_to_ldm', 'vae_to_ldm', 'ldm_checkpoint',
-           'save_tiny_clip', 'save_tiny_blip', 'tiny_wan_components']
+           'synthetic_pano_video', 'save_tiny_clip', 'save_tiny_blip', 'tiny_wan_components']
 
 # %% ../nbs/15_testing.ipynb #dc52dbed
 def tiny_tokenizer(max_length:int=77, # `model_max_length` (77 as CLIP): prompts are padded/truncated to this many tokens
@@ -127,6 +128,18 @@ def ldm_checkpoint(unet:UNet2DConditionModel|None=None, vae:AutoencoderKL|None=N
                                           for k, v in text_encoder.state_dict().items()}
     return {k: v.contiguous() for k, v in {**(unet_to_ldm(unet) if unet is not None else {}),
                                            **(vae_to_ldm(vae) if vae is not None else {}), **te}.items()}
+
+# %% ../nbs/15_testing.ipynb #289e5e1f
+def synthetic_pano_video(f:int=8, h:int=64, w:int=128, drift:float=6.)->np.ndarray:
+    ("A procedural ERP test video `(f, h, w, 3)` uint8: 30° lat/lon grid over a seamless colour gradient, drifting "
+     "`drift`° east per frame.")
+    lat = np.deg2rad(90 - (np.arange(h) + 0.5)/h*180)[None, :, None]                       # (1, h, 1)
+    lon = np.deg2rad((np.arange(w) + 0.5)/w*360 - 180)[None, None, :] - np.deg2rad(drift)*np.arange(f)[:, None, None]
+    rgb = np.stack(np.broadcast_arrays(0.5 + 0.4*np.sin(lon), 0.5 + 0.4*np.cos(lon)*np.cos(lat),
+                                       0.5 + 0.4*np.sin(lat)), -1)
+    lines = (np.abs(((np.rad2deg(lon) + 15) % 30) - 15) < 1.5) | (np.abs(((np.rad2deg(lat) + 15) % 30) - 15) < 1.5)
+    return (np.clip(rgb*(1 - 0.6*lines[..., None]), 0, 1)*255).round().astype(np.uint8)
+
 
 # %% ../nbs/15_testing.ipynb #80282890
 def save_tiny_clip(folder:str|Path,   # output folder (created)

@@ -1,6 +1,6 @@
 """Real-browser checks in headless Chromium (Debian's `chromium` + `chromium-driver`, driven with selenium).
 
-    python tools/browser_check.py player   # the HTML panorama player of dvd360.export, against erp_to_perspective
+    python tools/browser_check.py player   # the HTML panorama player of dvd360.player, against erp_to_perspective
     python tools/browser_check.py docs     # every docs page (pandoc HTML of _proc/, `tools/docs.py html`) loads cleanly
 
 `player` writes a textured test video (a dvd360.scene panorama) with `write_html`, opens it, turns the view by dragging
@@ -111,7 +111,7 @@ def check_player(d, tmp:Path, log)->None:
     from selenium.webdriver.common.actions import interaction
     from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
     from selenium.webdriver.common.keys import Keys
-    from dvd360.export import write_html
+    from dvd360.player import write_html
     video = test_video()
     size, fps = (180, 320), 10.
     path = write_html(video, tmp/'player.html', fps=fps, size=size, fov=80., yaw=-20., pitch=0.)

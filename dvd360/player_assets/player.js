@@ -1,4 +1,4 @@
-// The 360° player of dvd360's HTML pages (`dvd360.export.player_html`): a canvas that samples the ERP frames
+// The 360° player of dvd360's HTML pages (`dvd360.player.player_html`): a canvas that samples the ERP frames
 // through a pinhole camera (drag, arrow keys, wheel/pinch), its controls, and `window.dvd360` for tests.
 (() => {
 "use strict";
