@@ -228,13 +228,6 @@ class Panorama360Pipeline(AnimateDiffPipeline):
         if self.free_init_enabled or self.free_noise_enabled:
             raise ValueError("FreeInit/FreeNoise are not supported by Panorama360Pipeline; disable them first")
 
-    @classmethod
-    def from_pretrained_360(cls, *args, **kwargs)->Panorama360Pipeline:
-        ("The pipeline from SD 1.5, an AnimateDiff motion module, a 360-Adapter and a LoRA: "
-         "`loading.from_pretrained_360(cls, ...)` (chapter 9a) takes the arguments.")
-        from dvd360.loading import from_pretrained_360
-        return from_pretrained_360(cls, *args, **kwargs)
-
 # %% ../nbs/09_pipeline.ipynb #e5790637
 @patch
 def check_call_inputs(self:Panorama360Pipeline, prompt, negative_prompt, flow, motion, num_frames:int, height:int,
@@ -432,3 +425,11 @@ def __call__(self:Panorama360Pipeline,
                                                                     decode_chunk_size)
     self.maybe_free_model_hooks()
     return Panorama360PipelineOutput(frames=video) if return_dict else (video,)
+
+# %% ../nbs/09_pipeline.ipynb #92279c8d
+@patch(cls_method=True)
+def from_pretrained_360(cls:Panorama360Pipeline, *args, **kwargs)->Panorama360Pipeline:
+    ("The pipeline from SD 1.5 (or a one-file personalised checkpoint), an AnimateDiff motion module, a 360-Adapter "
+     "and a LoRA: the arguments of `loading.from_pretrained_360` (chapter 9a), which does the work.")
+    from dvd360.loading import from_pretrained_360 as assemble
+    return assemble(cls, *args, **kwargs)
