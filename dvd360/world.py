@@ -60,10 +60,12 @@ def held_out(ball:str, pillar:str)->bool:
 
 # %% ../nbs/12_world.ipynb #627fc597
 def sample_clip(rng:random.Random, split:str='train')->WorldClip:
-    "Draw a clip: uniform weather, ground, colours (held-out pairs only for `split='test'`) and motion."
+    ("Draw a clip: uniform weather, ground, colours and motion. `split`: 'train' (training colour pairs), 'test' "
+     "(held-out pairs only) or 'any' (every pair: for measuring instruments such as the attribute classifier).")
+    if split not in ('train', 'test', 'any'): raise ValueError(f"split must be 'train', 'test' or 'any', got {split!r}")
     while True:
         ball, pillar = rng.choice(list(COLOURS)), rng.choice(list(COLOURS))
-        if ball != pillar and held_out(ball, pillar) == (split == 'test'): break
+        if ball != pillar and (split == 'any' or held_out(ball, pillar) == (split == 'test')): break
     return WorldClip(seed=rng.randrange(10**6), sky=rng.choice(list(SKY_WORDS)), ground=rng.choice(list(GROUND_WORDS)),
                      ball=ball, pillar=pillar, n_balls=rng.randint(2, 4), n_pillars=rng.randint(2, 4),
                      pan=rng.choice(PANS), step=rng.choice([0., 0., rng.uniform(0.1, 0.3)]),
@@ -821,12 +823,13 @@ def evaluate_world(model:str|Path|None=None,          # world model folder (defa
         for k, vals in m.items(): row[k] = bootstrap_ci(vals)
         row['frechet_distance'] = fd_ci(vids)
         rows.append(row)
+    fresh = {k: sets[k] for k in variants if k not in old}      # whole videos sampled here (`content_accuracy` reads them)
     # keep the stored frames of reused rows
     if old and out_dir is not None and (Path(out_dir)/'samples.pt').is_file():
         prev = torch.load(Path(out_dir)/'samples.pt')
         sets = {k: sets[k] if k in sets else prev[k][:, None].float()/255 for k in per_video if k in sets or k in prev}
     res = dict(rows=rows, per_video=per_video, markdown=table_markdown(rows),
-               samples={k: v[:4] for k, v in sets.items()})
+               samples={k: v[:4] for k, v in sets.items()}, videos=fresh)
     if out_dir is not None:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -975,7 +978,7 @@ def evaluate_run(run:str|Path,                 # a `train_world` run folder (its
     # the content: an attribute classifier (trained once, kept with the model) reads the generated videos
     if not (mp/'attributes'/'config.json').is_file():
         train_attribute_net(mp/'attributes', progress=progress, **(attributes or {}))
-    ca = content_accuracy(mp, test, n=seeds, sampling=sampling)
+    ca = content_accuracy(mp, test, n=seeds, sampling=sampling, videos=res['videos'])   # A and D not sampled twice
     (out/'content.json').write_text(json.dumps(dict(rows=ca['rows'], chance=ca['chance']), indent=1))
     (out/'content.md').write_text(ca['markdown'])
     return {**res, 'flow_use': fu, 'motion_budget': mb, 'content': ca}
@@ -1011,7 +1014,7 @@ def load_attribute_net(folder:str|Path)->AttributeNet:
 
 # %% ../nbs/12_world.ipynb #b67476e3
 def render_attribute_set(n:int,                  # clips
-                         split:str='train',      # 'test': held-out colour pairs only
+                         split:str='train',      # 'test': held-out colour pairs only; 'any': every pair
                          seed:int=0, frames:int=4, # frames kept per clip (spread over the clip)
                         )->tuple[Tensor, dict[str, Tensor]]: # (n, frames, 3, H, W) uint8, attribute → (n,) class index
     "Rendered ERP world clips with the class index of each attribute: the attribute classifier's data."
@@ -1058,12 +1061,14 @@ def attribute_accuracy(net:AttributeNet, videos:Tensor, labels:dict[str, Tensor]
 
 # %% ../nbs/12_world.ipynb #854c84a5
 def train_attribute_net(folder:str|Path,         # where the classifier is saved (`AttributeNet.from_pretrained`)
-                        n:int=2400, steps:int=8000, batch:int=32, lr:float=3e-3,   # ≈ 20 min on one core
+                        n:int=3200, steps:int=10000, batch:int=32, lr:float=3e-3,   # ≈ 30 min on one core
                         n_val:int=320,           # held-out colour-pair clips for the validation
+                        split:str='any',         # colour pairs it learns from ('train': only the generator's)
                         seed:int=0, progress:bool=True)->dict: # validation accuracy and chance per attribute
-    "Train the attribute classifier on rendered clips of training colour pairs; validate it on held-out pairs."
+    ("Train the attribute classifier on rendered clips (every colour pair: it is a measuring instrument, the "
+     "generator never sees the held-out pairs); validate it on unseen renders of the held-out pairs.")
     from tqdm.auto import tqdm
-    x, y = render_attribute_set(n, 'train', seed)
+    x, y = render_attribute_set(n, split, seed)
     g = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -1083,7 +1088,8 @@ def train_attribute_net(folder:str|Path,         # where the classifier is saved
     acc = attribute_accuracy(net, xv.float()/255, yv)
     val = {k: dict(accuracy=float(np.mean(v)), chance=1/len(ATTRIBUTES[k]), n=len(v)) for k, v in acc.items()}
     net.save_pretrained(folder)
-    (Path(folder)/'validation.json').write_text(json.dumps(dict(steps=steps, clips=n, validation=val), indent=1))
+    (Path(folder)/'validation.json').write_text(json.dumps(dict(steps=steps, clips=n, split=split, validation=val),
+                                                           indent=1))
     return val
 
 # %% ../nbs/12_world.ipynb #ec0fd8e5
@@ -1095,7 +1101,8 @@ def content_accuracy(model:str|Path|None=None,            # world model folder (
                      classifier:str|Path|None=None,       # an `AttributeNet` folder (default: the model's attributes/)
                      n:int=32,                            # held-out prompts (= clips, seeds) per row
                      variants:tuple=('A: base at 1:2', 'D: 360DVD'), # keys of `VARIANTS`
-                     sampling:dict|None=None)->dict:      # rows: name → attribute → (mean, lo, hi); chance; markdown
+                     sampling:dict|None=None,             # sampler overrides
+                     videos:dict|None=None)->dict:        # variant → its n videos, already sampled (`evaluate_world`'s)
     ("How often the attribute classifier finds each attribute the prompt names in generated videos; the real clips "
      "and their VAE reconstructions show what the classifier and the VAE allow.")
     mp = world_model_path(model)
@@ -1108,7 +1115,11 @@ def content_accuracy(model:str|Path|None=None,            # world model folder (
     lat = vae.encode(real.flatten(0, 1)*2 - 1).latent_dist.mode()
     sets = {'real ERP clips': real, 'real clips through the VAE':
             ((vae.decode(lat).sample.clamp(-1, 1) + 1)/2).unflatten(0, real.shape[:2])}
-    for v in variants: sets[v] = sample_variant(mp, VARIANTS[v], clips, **(sampling or {}))
+    for v in variants:
+        given = (videos or {}).get(v)
+        sets[v] = given if given is not None and len(given) == n else sample_variant(mp, VARIANTS[v], clips,
+                                                                                     **(sampling or {}))
+    # rows: name → attribute → (mean, lo, hi)
     rows = {name: {k: bootstrap_ci(a) for k, a in attribute_accuracy(net, vids, labels).items()}
             for name, vids in sets.items()}
     chance = {k: 1/len(v) for k, v in ATTRIBUTES.items()}
