@@ -438,8 +438,8 @@ def _write_outputs(video, out:Path, fps:float, gif:bool, html:bool)->list[Path]:
     "Write the frames to `out` (.mp4 with 360° metadata, or .gif), plus a .gif and an HTML player beside it if asked."
     from dvd360.export import write_mp4, write_gif
     from dvd360.player import write_html
-    written = [write_gif(video, out, fps=fps) if out.suffix.lower() == '.gif' else write_mp4(video, out, fps=fps,
-                                                                                             spherical=True)]
+    written = [write_gif(video, out, fps=fps) if out.suffix.lower() == '.gif'
+               else write_mp4(video, out, fps=fps, spherical=True)]
     if gif and out.suffix.lower() == '.mp4': written.append(write_gif(video, out.with_suffix('.gif'), fps=fps))
     if html: written.append(write_html(video, out.with_suffix('.html'), fps=fps, max_height=512, title=out.name))
     return written

@@ -248,7 +248,7 @@ def to_original_layout(motion:MotionAdapter)->dict[str,Tensor]:
             for a in (0, 1):
                 out[f'{head}temporal_transformer.{rest[:-len("pos_embed.pe")]}attention_blocks.{a}.pos_encoder.pe'] = v.clone()
         else:
-            out[head + 'temporal_transformer.' + '.'.join(_ORIGINAL_TOKENS.get(t,
-                                                                               t) for t in rest.split('.'))] = v.clone()
+            out[head + 'temporal_transformer.'
+                + '.'.join(_ORIGINAL_TOKENS.get(t, t) for t in rest.split('.'))] = v.clone()
     return out
 

@@ -248,8 +248,8 @@ def cubemap_quality(video,                          # (f, 3, h, w) / (b, f, 3, h
         faces = erp_to_cubemap(x, face_size or emb.image_size)                   # (b, n, 6, 3, s, s)
         img = rearrange(emb.embed_images(rearrange(faces, 'b n f c h w -> (b n f) c h w')), '(b n f) d -> b n f d',
                         b=len(v), f=6)
-        q = (100*torch.einsum('bnfd,bd->bnf', img, emb.embed_texts(_prompts(prompts,
-                                                                            len(v))).to(img))).mean(1).clamp_min(0)
+        q = (100*torch.einsum('bnfd,bd->bnf', img,
+                              emb.embed_texts(_prompts(prompts, len(v))).to(img))).mean(1).clamp_min(0)
     else:
         if isinstance(per_face_metric, str) and per_face_metric not in FACE_METRICS:
             raise ValueError(f"unknown per_face_metric {per_face_metric!r}: expected one of {[*FACE_METRICS, 'clip']} "
@@ -522,6 +522,6 @@ def evaluate_dir(out_dir:str|Path,                  # folder of generated ERP vi
     write_csv_atomic(ev.csv, table + [{'videoid': 'mean', **{k: _fmt(v, 6) for k, v in mean.items()}}], cols)
     ev.md.write_text(ev.markdown(), encoding='utf-8')
     if failed:
-        warnings.warn(f"{len(failed)} of {len(videos)} videos could not be evaluated: " + '; '.join(f"{k}: {v}" for k,
-                                                                                                    v in failed.items()))
+        warnings.warn(f"{len(failed)} of {len(videos)} videos could not be evaluated: "
+                      + '; '.join(f"{k}: {v}" for k, v in failed.items()))
     return ev

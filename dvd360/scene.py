@@ -252,8 +252,8 @@ def trace(scene:Scene,       # the world
         up[..., 1] = 1
         n = torch.where(cap[..., None], up, rad)
         band = torch.sin(2*math.pi*(P[..., 1] - g)/0.8)
-        pat = torch.where(cap, torch.ones_like(band), torch.tanh(3*torch.sin(5*torch.atan2(rad[..., 0],
-                                                                                           rad[..., 2]))*band))
+        pat = torch.where(cap, torch.ones_like(band),
+                          torch.tanh(3*torch.sin(5*torch.atan2(rad[..., 0], rad[..., 2]))*band))
         col = torch.where((kind == 2)[..., None] & hit[..., None], fogged(_shade_object(scene, n, pcols[kp], pat)), col)
     return col.clamp(0, 1), depth
 

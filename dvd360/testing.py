@@ -108,9 +108,8 @@ def vae_to_ldm(vae):
         elif m := re.match(r'(encoder|decoder)\.(down|up)_blocks\.(\d+)\.(resnets|downsamplers|upsamplers)\.(\d+)\.(.*)', k):
             coder, kind, part, j, rest = m[1], m[2], m[4], m[5], m[6]
             b = int(m[3]) if kind == 'down' else n - 1 - int(m[3])
-            name = (f'{coder}.{kind}.{b}.block.{j}.' + rest.replace('conv_shortcut',
-                                                                    'nin_shortcut') if part == 'resnets'
-                    else f'{coder}.{kind}.{b}.{kind}sample.{rest}')
+            name = (f'{coder}.{kind}.{b}.block.{j}.' + rest.replace('conv_shortcut', 'nin_shortcut')
+                    if part == 'resnets' else f'{coder}.{kind}.{b}.{kind}sample.{rest}')
         elif m := re.match(r'(encoder|decoder)\.mid_block\.resnets\.(\d+)\.(.*)', k):
             name = f'{m[1]}.mid.block_{int(m[2]) + 1}.' + m[3].replace('conv_shortcut', 'nin_shortcut')
         else:

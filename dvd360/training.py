@@ -417,8 +417,8 @@ def training_loss(models:dict,                 # tokenizer, text_encoder, vae, u
         if 'latents' in batch: latents = batch['latents'].to(device, torch.float32)
         else: latents = encode_video(models['vae'], batch['pixel_values'], generator, vae_batch_frames).float()
         b, _, f = latents.shape[:3]
-        captions = ['' if r < caption_dropout else c for r, c in zip(torch.rand(b, generator=generator).tolist(),
-                                                                     batch['caption'])]
+        captions = ['' if r < caption_dropout
+                    else c for r, c in zip(torch.rand(b, generator=generator).tolist(), batch['caption'])]
         text = encode_prompts(models['tokenizer'], models['text_encoder'], captions).to(dtype).repeat_interleave(f, 0)
         keep = (torch.rand(b, generator=generator) >= flow_dropout).float().view(b, 1, 1, 1, 1)
         # dropped: zeros
@@ -559,8 +559,8 @@ def list_checkpoints(output_dir:str|Path)->list[Path]:
     "Complete `checkpoint-<step>` folders of `output_dir`, oldest first."
     out = Path(output_dir)
     if not out.is_dir(): return []
-    cks = [p for p in out.glob('checkpoint-*') if p.name.split('-',
-                                                               1)[1].isdigit() and (p/'trainer_state.json').is_file()]
+    cks = [p for p in out.glob('checkpoint-*') if p.name.split('-', 1)[1].isdigit()
+           and (p/'trainer_state.json').is_file()]
     return sorted(cks, key=lambda p: int(p.name.split('-', 1)[1]))
 
 # %% ../nbs/10_training.ipynb #8d9a57cd

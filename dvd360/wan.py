@@ -76,8 +76,8 @@ def _circular_causal_forward(self:WanCausalConv3d, x:Tensor, cache_x:Tensor|None
 def wan_circular_padding(*modules:nn.Module,   # e.g. `vae.decoder`
                          enabled:bool=True):
     "Circular width padding for Wan's VAE: its causal 3-D convolutions and its padded `nn.Conv2d`s (upsampling)."
-    c3 = [c for m in modules for c in m.modules() if isinstance(c,
-                                                                WanCausalConv3d) and c._padding[0]] if enabled else []
+    c3 = [c for m in modules for c in m.modules() if isinstance(c, WanCausalConv3d)
+          and c._padding[0]] if enabled else []
     cp = CircularPadding(*modules)
     if enabled: cp.enable()
     for c in c3: c.forward = types.MethodType(_circular_causal_forward, c)

@@ -93,8 +93,8 @@ def world_scene(clip:WorldClip)->Scene:
     s.pillars = [(x*near(x, z), z*near(x, z), max(r, 0.5), h, *_shades(clip.pillar, rng)) for x, z, r, h,
                  *_ in s.pillars]
     if clip.rolling:
-        s.velocities = [(clip.rolling*math.sin(a), clip.rolling*math.cos(a)) for a in (rng.uniform(0,
-                                                                                                   2*math.pi) for _ in s.spheres)]
+        s.velocities = [(clip.rolling*math.sin(a),
+                         clip.rolling*math.cos(a)) for a in (rng.uniform(0, 2*math.pi) for _ in s.spheres)]
     return s
 
 # %% ../nbs/12_world.ipynb #68b6a246
@@ -288,8 +288,8 @@ def base_loss(models:dict,               # tokenizer, scheduler, vae (unless lat
         if 'latents' in batch: latents = batch['latents'].to(device, torch.float32)
         else: latents = encode_video(models['vae'], batch['pixel_values'], generator, vae_batch_frames).float()
         b = latents.shape[0]
-        captions = ['' if r < caption_dropout else c for r, c in zip(torch.rand(b, generator=generator).tolist(),
-                                                                     batch['caption'])]
+        captions = ['' if r < caption_dropout
+                    else c for r, c in zip(torch.rand(b, generator=generator).tolist(), batch['caption'])]
         ids = tok(captions, padding='max_length', max_length=tok.model_max_length, truncation=True,
                   return_tensors='pt').input_ids
         t = sample_timesteps(sched, b, generator, timestep_range).to(device)
@@ -417,8 +417,7 @@ def plot_losses(log_csv:str|Path, png:str|Path|None=None, title:str=''):
     ax.set_yscale('log')
     ax.set_xlabel('step')
     ax.set_ylabel('loss')
-    ax.set_title(title,
-                                                                                     fontsize=9)
+    ax.set_title(title, fontsize=9)
     fig.tight_layout()
     if png is not None:
         fig.savefig(png)
@@ -452,8 +451,8 @@ def run_stage(out:str|Path, stage:str, progress:bool=True, **overrides)->dict:
     for n in names: _copy_into(ck/n, target/n)
     plot_losses(out/stage/'log.csv', out/stage/'loss.png', f'{stage}: loss')
     rows = list(csv.DictReader(open(out/stage/'log.csv')))
-    summary = dict(stage=stage, steps=r['global_step'], minutes=round(max(time.time() - t0,
-                                                                          float(rows[-1]['elapsed_s']))/60, 1),
+    summary = dict(stage=stage, steps=r['global_step'],
+                   minutes=round(max(time.time() - t0, float(rows[-1]['elapsed_s']))/60, 1),
                    first_loss=float(rows[0]['loss']), last_loss=float(rows[-1]['loss']), config=cfg.to_dict())
     done.write_text(json.dumps(summary, indent=1))
     return summary
