@@ -596,8 +596,9 @@ def package_world(run:str|Path='runs/world',        # a finished `train_world` r
         for n in ('table.md', 'table.csv', 'per_video.json', 'samples.pt', 'eval.json', 'flow_use.json',
                   'motion_budget.json', 'content.json', 'content.md'):
             if (run/'eval'/n).is_file(): shutil.copy(run/'eval'/n, tmp/'eval'/n)
-    stages = {}
-    for s in sorted(run.iterdir()):
+    stages, order = {}, list(STAGES)
+    # in the recipe's order (vae, base, adapter, then the ablations)
+    for s in sorted(run.iterdir(), key=lambda s: (order.index(s.name) if s.name in order else len(order), s.name)):
         if (s/'done.json').is_file():
             stages[s.name] = json.loads((s/'done.json').read_text())
             if (s/'loss.png').is_file(): shutil.copy(s/'loss.png', tmp/f'loss_{s.name}.png')
