@@ -182,8 +182,10 @@ def default_device():
 def in_hub_cache(repo_id:str)->bool:
     "Whether a 🤗 Hub repository is in the local cache (checked without the network; nothing is downloaded)."
     from huggingface_hub import snapshot_download
+    # the cache the environment names now: huggingface_hub reads HF_HUB_CACHE / HF_HOME once, when first imported
+    env = os.environ.get('HF_HUB_CACHE') or (os.environ.get('HF_HOME') and os.path.join(os.environ['HF_HOME'], 'hub'))
     try:
-        snapshot_download(repo_id, local_files_only=True)
+        snapshot_download(repo_id, local_files_only=True, cache_dir=env or None)
         return True
     except Exception: return False
 
