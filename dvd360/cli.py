@@ -604,12 +604,13 @@ def world_eval(run:str,                 # a `world-train` run folder (its test s
 @command
 def world_package(run:str,             # a finished `world-train` run folder
                   dst:str=None,         # default: dvd360/world_model of this installation
-                  metrics:str=None,     # markdown table for the model card (default RUN/eval/table.md if present)
+                  metrics:str=None,     # a markdown file for the card's measured section (default: from RUN/eval)
+                  notes:str=None,       # the card's notes: how this run differs from the paper's recipe
                  ):
     "Install a trained world model into the package (weights, loss plots, model card) for `generate --tiny`."
     from dvd360.world import package_world
-    md = Path(metrics) if metrics else Path(run)/'eval'/'table.md'
-    d = package_world(run, dst, md.read_text() if md.is_file() else None)
+    if metrics and not Path(metrics).is_file(): raise FileNotFoundError(f"--metrics {metrics}: no such file")
+    d = package_world(run, dst, Path(metrics).read_text() if metrics else None, notes=notes)
     print(f"{d}: {sum(f.stat().st_size for f in d.rglob('*') if f.is_file())/1e6:.1f} MB")
     return d
 

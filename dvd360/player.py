@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from fastcore.meta import delegates
 import dvd360
 from .projection import erp_to_perspective, four_views, TEXT_FUSION_YAWS
-from .utils import atomic_path
+from .utils import write_text_atomic
 from .export import to_uint8_frames, read_video
 
 # %% auto #0
@@ -170,19 +170,13 @@ def iframe_html(page:str,                        # a page from `player_html`
             f'style="width:100%;max-width:{w}px;height:{h + 64}px;border:0;display:block"></iframe>')
 
 # %% ../nbs/08b_player.ipynb #5e3cd02f
-def _write_text(text:str, path)->Path:
-    "Write `text` (UTF-8) to `path` atomically, creating parent folders."
-    path = Path(path)
-    with atomic_path(path) as tmp: tmp.write_text(text, encoding='utf-8')
-    return path
-
 @delegates(player_html)
 def write_html(video,       # ERP video (f, h, 2h, 3) / (f, 3, h, 2h) (batch dim 1 allowed), float in `value_range` or uint8
                path,        # output file (.html); parent folders are created
                **kwargs,    # options of `player_html` (fps, size, fov, yaw, pitch, format, quality, max_height, max_bytes, …)
               )->Path:      # the written file
     "Write a self-contained HTML 360° player of an ERP video (one file, no network access), atomically."
-    return _write_text(player_html(video, **kwargs), path)
+    return write_text_atomic(path, player_html(video, **kwargs))
 
 # %% ../nbs/08b_player.ipynb #51f9d12d
 class HTMLPlayer:
@@ -191,7 +185,7 @@ class HTMLPlayer:
     def __init__(self, video, **kwargs):
         self.size, self.html = tuple(kwargs.get('size', (360, 640))), player_html(video, **kwargs)
     def _repr_html_(self)->str: return iframe_html(self.html, self.size)
-    def save(self, path)->Path: return _write_text(self.html, path)
+    def save(self, path)->Path: return write_text_atomic(path, self.html)
     def __repr__(self)->str: return (f"HTMLPlayer({len(self.html.encode())/1024:.0f} KB page, view "
                                      f"{self.size[0]}×{self.size[1]})")
 

@@ -19,7 +19,7 @@ from torch.utils.data import Sampler, DataLoader
 from einops import rearrange
 from .geometry import check_erp, latitude_weights
 from .utils import (output_folder_problem, space_problem, available_memory, largest_fit, human_bytes, SD15_MODEL,
-                          level_bytes, check_sources, atomic_path)
+                          level_bytes, check_sources, write_text_atomic)
 from .data import Web360Dataset
 from .adapter import Adapter360, condition_for_adapter
 from .unet import adapter_features
@@ -249,7 +249,7 @@ class TrainConfig:
     def to_yaml(self, path:str|os.PathLike|None=None)->str:
         "YAML text of the config; also written (atomically) to `path` if given."
         text = yaml.safe_dump(self.to_dict(), sort_keys=False)
-        if path is not None: _write_atomic(Path(path), text)
+        if path is not None: write_text_atomic(path, text)
         return text
 
     def override(self, *items:str, **kw)->TrainConfig:
@@ -273,10 +273,6 @@ _ALIASES = dict(learning_rate='lr', train_batch_size='batch_size', max_train_ste
                 checkpointing_steps='checkpoint_every',
                 pretrained_model_name_or_path='pretrained_model_path',
                 checkpoints_total_limit='keep_checkpoints', report_to='log_with', lr_warmup='lr_warmup_steps')
-
-def _write_atomic(path:Path, text:str):
-    "Write `text` to `path` atomically (`utils.atomic_path`: readers never see a partial file)."
-    with atomic_path(path) as tmp: tmp.write_text(text)
 
 def size_multiple(config)->int:
     "What height and width must be multiples of: the adapter's downscale (SD 1.5), 16 (Wan), else the VAE's 8."
@@ -541,7 +537,7 @@ def save_checkpoint(accelerator,               # the run's `accelerate.Accelerat
             _rmtree(old)
             os.replace(final, old)
         os.replace(tmpdir, final)
-        _write_atomic(out/'latest', final.name + '\n')
+        write_text_atomic(out/'latest', final.name + '\n')
         _rmtree(old)
         if keep:
             for p in list_checkpoints(out)[:-keep]: _rmtree(p)

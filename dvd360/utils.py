@@ -15,7 +15,8 @@ __all__ = ['SD15_MODEL', 'ANIMATEDIFF_MOTION', 'WEIGHT_SUFFIXES', 'VIDEO_EXTENSI
            'human_bytes', 'space_problem', 'available_memory', 'largest_fit', 'level_bytes', 'WeightsFileError',
            'read_tensors', 'check_tensor_file', 'last_line', 'ModelNotAvailableError', 'is_hub_id', 'load_pretrained',
            'default_device', 'in_hub_cache', 'runnable', 'hub_hint', 'load_or_explain', 'hub_online', 'check_sources',
-           'atomic_path', 'write_csv_atomic', 'list_videos', 'VideoError', 'video_info', 'read_frames']
+           'atomic_path', 'write_csv_atomic', 'write_text_atomic', 'list_videos', 'VideoError', 'video_info',
+           'read_frames']
 
 # %% ../nbs/00_utils.ipynb #66005b7f
 def file_in_the_way(folder:str|Path)->Path|None:
@@ -311,6 +312,13 @@ def write_csv_atomic(path:str|Path, rows:list[dict], fieldnames:Sequence[str]):
         w = csv.DictWriter(f, fieldnames=list(fieldnames), extrasaction='ignore')
         w.writeheader()
         w.writerows(rows)
+
+# %% ../nbs/00_utils.ipynb #3042e545
+def write_text_atomic(path:str|Path, text:str)->Path:
+    "Write `text` (UTF-8) to `path` atomically (`atomic_path`: readers see the old or the new file), creating folders."
+    path = Path(path)
+    with atomic_path(path) as tmp: tmp.write_text(text, encoding='utf-8')
+    return path
 
 # %% ../nbs/00_utils.ipynb #e904886d
 def list_videos(video_dir:str|Path, extensions:Sequence[str]=VIDEO_EXTENSIONS)->dict[str, Path]:

@@ -17,16 +17,16 @@ from .scene import Scene, camera_path, render_video, render_perspective
 
 # %% auto #0
 __all__ = ['COLOURS', 'SKY_WORDS', 'GROUND_WORDS', 'PANS', 'NEAR', 'FAR', 'WORLD_CONFIG', 'ADAPTER_T_MIN', 'STAGES', 'QUICK',
-           'WORLD_SAMPLING', 'VARIANTS', 'MIN_PAN', 'TABLE_COLUMNS', 'ATTRIBUTES', 'ATTRIBUTE_NAMES', 'WorldClip',
-           'held_out', 'sample_clip', 'caption', 'world_scene', 'render_clip', 'world_vocabulary', 'world_tokenizer',
-           'init_world_model', 'make_world_dataset', 'read_clips', 'BaseDenoiser', 'VAETrainer', 'base_loss',
-           'detail_weights', 'vae_loss', 'stage_config', 'set_latent_scale', 'reconstruction_psnr', 'plot_losses',
-           'run_stage', 'train_world', 'world_model_path', 'load_world_pipeline', 'package_world', 'model_card',
-           'fixed_features', 'frechet_distance', 'bootstrap_ci', 'test_clips', 'sample_variant', 'video_metrics',
-           'steer_conditions', 'steer', 'evaluate_world', 'table_markdown', 'flow_use', 'motion_budget',
-           'flow_use_markdown', 'make_test_set', 'evaluate_run', 'AttributeNet', 'load_attribute_net',
-           'render_attribute_set', 'predict_attributes', 'attribute_accuracy', 'train_attribute_net',
-           'content_accuracy', 'content_markdown', 'pure_pans', 'motion_readout', 'global_pan']
+           'WORLD_SAMPLING', 'VARIANTS', 'MIN_PAN', 'TABLE_COLUMNS', 'CONTENT_VARIANTS', 'ATTRIBUTES',
+           'ATTRIBUTE_NAMES', 'WorldClip', 'held_out', 'sample_clip', 'caption', 'world_scene', 'render_clip',
+           'world_vocabulary', 'world_tokenizer', 'init_world_model', 'make_world_dataset', 'read_clips',
+           'BaseDenoiser', 'VAETrainer', 'base_loss', 'detail_weights', 'vae_loss', 'stage_config', 'set_latent_scale',
+           'reconstruction_psnr', 'plot_losses', 'run_stage', 'train_world', 'world_model_path', 'load_world_pipeline',
+           'eval_markdown', 'package_world', 'model_card', 'fixed_features', 'frechet_distance', 'bootstrap_ci',
+           'test_clips', 'sample_variant', 'video_metrics', 'steer_conditions', 'steer', 'evaluate_world',
+           'table_markdown', 'flow_use', 'motion_budget', 'flow_use_markdown', 'make_test_set', 'evaluate_run',
+           'AttributeNet', 'load_attribute_net', 'render_attribute_set', 'predict_attributes', 'attribute_accuracy',
+           'train_attribute_net', 'content_accuracy', 'content_markdown', 'pure_pans', 'motion_readout', 'global_pan']
 
 # %% ../nbs/12_world.ipynb #b92fd23f
 COLOURS = dict(red=(0.86, 0.16, 0.12), orange=(0.95, 0.55, 0.1), yellow=(0.95, 0.85, 0.15), green=(0.2, 0.7, 0.2),
@@ -572,10 +572,32 @@ def _load_motion_modules(unet, folder:Path):
 WORLD_SAMPLING = dict(num_inference_steps=25, guidance_scale=4.0)
 
 # %% ../nbs/12_world.ipynb #96eeb518
+def eval_markdown(run:str|Path)->str|None:
+    ("The model card's measured section from a run's `world-eval` (RUN/eval): Table 1, whether each adapter reads "
+     "its flow, the content table and the attribute classifier's validation; None before the run is evaluated.")
+    run = Path(run)
+    ev = run/'eval'
+    if not (ev/'table.md').is_file(): return None
+    md, n = (ev/'table.md').read_text(), json.loads((ev/'eval.json').read_text())['n']
+    if (ev/'flow_use.json').is_file():
+        md += f"\n### Does the adapter read its flow? (`flow_use`: x₀ error on {n} held-out clips)\n"
+        md += ''.join(f"\n`{a}`:\n\n{flow_use_markdown(r)}" for a, r in json.loads((ev/'flow_use.json').read_text()).items())
+    if (ev/'content.json').is_file():
+        ca = json.loads((ev/'content.json').read_text())
+        md += (f"\n### Content (`content_accuracy`: the attribute classifier on the same {n} held-out prompts)\n\n"
+               + content_markdown(ca['rows'], ca['chance']))
+    if (run/'model'/'attributes'/'validation.json').is_file():
+        val = json.loads((run/'model'/'attributes'/'validation.json').read_text())['validation']
+        md += (f"\nThe classifier on {next(iter(val.values()))['n']} unseen renders of held-out colour pairs: "
+               + ', '.join(f"{k} {100*v['accuracy']:.0f} % (chance {100*v['chance']:.0f} %)" for k, v in val.items()) + ".\n")
+    return md
+
+# %% ../nbs/12_world.ipynb #b96bb05a
 def package_world(run:str|Path='runs/world',        # a finished `train_world` run
                   dst:str|Path|None=None,           # default: dvd360/world_model of this installation
                   metrics_md:str|None=None,         # evaluation table (markdown) for the model card
                   ablations:bool=False,             # ship the Fig. 8 ablation adapters too (≈ 4.6 MB each)
+                  notes:str|None=None,              # the card's notes (how this run differs from the paper's recipe)
                  )->Path:
     "Install a trained world model (weights, loss plots, model card) where `load_world_pipeline` finds it."
     run = Path(run)
@@ -590,7 +612,9 @@ def package_world(run:str|Path='runs/world',        # a finished `train_world` r
         # ablation adapters (model/<stage>/) are measured in the run's eval/, not needed to sample
         if d.is_dir() and (ablations or d.name not in STAGES or '-' not in d.name):
             shutil.copytree(d, tmp/d.name, ignore=shutil.ignore_patterns('*.bin', '*.pt'))
-    shutil.copy(src/'world.json', tmp/'world.json')
+    cfg = json.loads((src/'world.json').read_text())
+    if notes is not None: cfg['notes'] = notes
+    (tmp/'world.json').write_text(json.dumps(cfg, indent=1))
     if (run/'eval'/'table.md').is_file():
         (tmp/'eval').mkdir()
         for n in ('table.md', 'table.csv', 'per_video.json', 'samples.pt', 'eval.json', 'flow_use.json',
@@ -605,7 +629,7 @@ def package_world(run:str|Path='runs/world',        # a finished `train_world` r
     (tmp/'stages.json').write_text(json.dumps({k: {kk: v[kk] for kk in ('steps', 'minutes', 'first_loss',
                                                                         'last_loss')} for k, v in stages.items()},
                                                                         indent=1))
-    (tmp/'MODEL_CARD.md').write_text(model_card(stages, json.loads((src/'world.json').read_text()), metrics_md))
+    (tmp/'MODEL_CARD.md').write_text(model_card(stages, cfg, metrics_md if metrics_md is not None else eval_markdown(run)))
     shutil.rmtree(dst, ignore_errors=True)
     os.replace(tmp, dst)
     return dst
@@ -950,6 +974,22 @@ def make_test_set(test:str|Path,              # folder of the held-out set (made
     return test
 
 # %% ../nbs/12_world.ipynb #2853b721
+# the variants whose content `content_accuracy` measures
+CONTENT_VARIANTS = ('A: base at 1:2', 'D: 360DVD')
+
+def _content(mp:Path, test:Path, out:Path, n:int, sampling:dict|None, videos:dict, reuse:bool)->dict:
+    ("`content_accuracy` into out/content.json and content.md. With `reuse`, the stored table is kept when none of "
+     "its variants was sampled again and it was measured with the same n and sampler settings.")
+    f, key = out/'content.json', dict(n=n, sampling=sampling or {})
+    if reuse and f.is_file() and not set(videos) & set(CONTENT_VARIANTS):
+        old = json.loads(f.read_text())
+        if {k: old.get(k) for k in key} == key:
+            return dict(rows=old['rows'], chance=old['chance'], markdown=content_markdown(old['rows'], old['chance']))
+    ca = content_accuracy(mp, test, n=n, sampling=sampling, videos=videos)      # A and D are not sampled twice
+    f.write_text(json.dumps(dict(rows=ca['rows'], chance=ca['chance'], **key), indent=1))
+    (out/'content.md').write_text(ca['markdown'])
+    return ca
+
 def evaluate_run(run:str|Path,                 # a `train_world` run folder (its test set goes to RUN/test)
                  model:str|Path|None=None,     # world model folder (default: RUN/model)
                  seeds:int=32,                 # held-out prompts, flows and seeds per variant
@@ -978,9 +1018,7 @@ def evaluate_run(run:str|Path,                 # a `train_world` run folder (its
     # the content: an attribute classifier (trained once, kept with the model) reads the generated videos
     if not (mp/'attributes'/'config.json').is_file():
         train_attribute_net(mp/'attributes', progress=progress, **(attributes or {}))
-    ca = content_accuracy(mp, test, n=seeds, sampling=sampling, videos=res['videos'])   # A and D not sampled twice
-    (out/'content.json').write_text(json.dumps(dict(rows=ca['rows'], chance=ca['chance']), indent=1))
-    (out/'content.md').write_text(ca['markdown'])
+    ca = _content(mp, test, out, seeds, sampling, res['videos'], reuse)
     return {**res, 'flow_use': fu, 'motion_budget': mb, 'content': ca}
 
 # %% ../nbs/12_world.ipynb #ab9422e6
@@ -1100,7 +1138,7 @@ def content_accuracy(model:str|Path|None=None,            # world model folder (
                      test_root:str|Path='runs/world/test', # held-out clips (colour pairs never trained on)
                      classifier:str|Path|None=None,       # an `AttributeNet` folder (default: the model's attributes/)
                      n:int=32,                            # held-out prompts (= clips, seeds) per row
-                     variants:tuple=('A: base at 1:2', 'D: 360DVD'), # keys of `VARIANTS`
+                     variants:tuple=CONTENT_VARIANTS,     # keys of `VARIANTS`
                      sampling:dict|None=None,             # sampler overrides
                      videos:dict|None=None)->dict:        # variant → its n videos, already sampled (`evaluate_world`'s)
     ("How often the attribute classifier finds each attribute the prompt names in generated videos; the real clips "

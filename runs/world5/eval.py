@@ -1,6 +1,7 @@
 """world-eval of runs/world5 (Table 1, flow use, motion budget, content): python runs/world5/eval.py
 With `reuse`, rows already in runs/world5/eval (same seeds and sampler) are kept: run it again after the Fig. 8
-ablations finish and only their rows are sampled (`flow_use` and content are measured again, they are quick)."""
+ablations finish and only their rows are sampled (`flow_use` is measured again; the content table is kept while A and
+D are reused)."""
 import time
 from dvd360.world import evaluate_run
 t0 = time.time()
