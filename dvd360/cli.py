@@ -551,8 +551,11 @@ def world_train(argv:list):
     p.add_argument('--n-perspective', type=int, default=None, help="pinhole training clips (base; default 800)")
     p.add_argument('--n-erp', type=int, default=None, help="panorama training clips (adapter; default 480)")
     p.add_argument('--vae-from', default=None, help="start from this trained world VAE folder (skips the vae stage)")
+    p.add_argument('--base-from', default=None,
+                   help="start from this trained world model's VAE and base (skips both stages), e.g. the shipped one")
     p.add_argument('--quick', action='store_true',
-                   help="the quick recipe (world.QUICK): the shipped VAE, fewer clips and steps, ≈ 40 min on 2 cores")
+                   help="the quick recipe (world.QUICK): the 360-Adapter alone, on the shipped VAE and base, "
+                        "≈ 40 min on 2 cores")
     p.add_argument('overrides', nargs='*', metavar='key=value',
                    help="TrainConfig overrides for every stage, e.g. max_steps=2")
     # key=value may come after the flags too
@@ -560,7 +563,7 @@ def world_train(argv:list):
     from dvd360.world import QUICK, world_model_path
     if a.n_perspective is None: a.n_perspective = QUICK['n_perspective'] if a.quick else 800
     if a.n_erp is None: a.n_erp = QUICK['n_erp'] if a.quick else 480
-    if a.quick and a.vae_from is None: a.vae_from = str(world_model_path()/'vae')
+    if a.quick and a.base_from is None and a.vae_from is None: a.base_from = str(world_model_path())
     for flag in ('n_perspective', 'n_erp'): check_number('world-train', flag, getattr(a, flag), minimum=1)
     check_output_dir('world-train', a.out, 'OUT')
     # measured on the v2 run: clips and cached latents ≈ 85 KB per clip; models, logs and checkpoints ≈ 400 MiB
@@ -575,7 +578,7 @@ def world_train(argv:list):
         if '=' not in it: raise SystemExit(f"dvd360 world-train: expected key=value, got {it!r}")
         k, v = it.split('=', 1)
         kw[k.strip()] = yaml.safe_load(v)
-    r = train_world(a.out, stages, a.n_perspective, a.n_erp, vae_from=a.vae_from,
+    r = train_world(a.out, stages, a.n_perspective, a.n_erp, vae_from=a.vae_from, base_from=a.base_from,
                     stage_steps=QUICK['stage_steps'] if a.quick else None, **kw)
     print(f"{a.out}: stages {', '.join(stages)} done in {r['minutes']} min; model in {Path(a.out)/'model'}")
     return r

@@ -21,12 +21,13 @@ __all__ = ['COLOURS', 'SKY_WORDS', 'GROUND_WORDS', 'PANS', 'NEAR', 'FAR', 'WORLD
            'ATTRIBUTE_NAMES', 'WorldClip', 'held_out', 'sample_clip', 'caption', 'world_scene', 'render_clip',
            'world_vocabulary', 'world_tokenizer', 'init_world_model', 'make_world_dataset', 'read_clips',
            'BaseDenoiser', 'VAETrainer', 'base_loss', 'detail_weights', 'vae_loss', 'stage_config', 'set_latent_scale',
-           'reconstruction_psnr', 'plot_losses', 'run_stage', 'train_world', 'world_model_path', 'load_world_pipeline',
-           'eval_markdown', 'package_world', 'model_card', 'fixed_features', 'frechet_distance', 'bootstrap_ci',
-           'test_clips', 'sample_variant', 'video_metrics', 'steer_conditions', 'steer', 'evaluate_world',
-           'table_markdown', 'flow_use', 'motion_budget', 'flow_use_markdown', 'make_test_set', 'evaluate_run',
-           'AttributeNet', 'load_attribute_net', 'render_attribute_set', 'predict_attributes', 'attribute_accuracy',
-           'train_attribute_net', 'content_accuracy', 'content_markdown', 'pure_pans', 'motion_readout', 'global_pan']
+           'reconstruction_psnr', 'plot_losses', 'training_minutes', 'run_stage', 'train_world', 'world_model_path',
+           'load_world_pipeline', 'eval_markdown', 'package_world', 'model_card', 'fixed_features', 'frechet_distance',
+           'bootstrap_ci', 'test_clips', 'sample_variant', 'video_metrics', 'steer_conditions', 'steer',
+           'evaluate_world', 'table_markdown', 'flow_use', 'motion_budget', 'flow_use_markdown', 'make_test_set',
+           'evaluate_run', 'AttributeNet', 'load_attribute_net', 'render_attribute_set', 'predict_attributes',
+           'attribute_accuracy', 'train_attribute_net', 'content_accuracy', 'content_markdown', 'pure_pans',
+           'motion_readout', 'global_pan']
 
 # %% ../nbs/12_world.ipynb #b92fd23f
 COLOURS = dict(red=(0.86, 0.16, 0.12), orange=(0.95, 0.55, 0.1), yellow=(0.95, 0.85, 0.15), green=(0.2, 0.7, 0.2),
@@ -425,6 +426,13 @@ def plot_losses(log_csv:str|Path, png:str|Path|None=None, title:str=''):
     return fig
 
 # %% ../nbs/12_world.ipynb #f952cc8e
+def training_minutes(rows:list[dict])->float:
+    ("Minutes a stage spent training: each `log.csv` row's window (steps since the row before) over its speed, summed. "
+     "A resumed stage counts every session (resuming truncates the log at its checkpoint, so no window counts twice).")
+    steps = np.array([int(r['step']) for r in rows], dtype=float)
+    return float((np.diff(steps, prepend=0.)/np.array([float(r['steps_per_s']) for r in rows])).sum()/60)
+
+# %% ../nbs/12_world.ipynb #5fffbdad
 def _copy_into(src:Path, dst:Path):
     "Replace folder `dst` by a copy of `src` (through a temporary name)."
     tmp = dst.with_name(f'.{dst.name}.tmp')
@@ -441,7 +449,6 @@ def run_stage(out:str|Path, stage:str, progress:bool=True, **overrides)->dict:
     done = out/stage/'done.json'
     if done.is_file(): return json.loads(done.read_text())
     cfg = stage_config(out, stage, **overrides)
-    t0 = time.time()
     r = train(cfg, resume='latest', progress=progress)
     ck = r['checkpoint']
     # what the stage trained (motion modules trained with an adapter go beside it, the base's U-Net stays)
@@ -451,8 +458,7 @@ def run_stage(out:str|Path, stage:str, progress:bool=True, **overrides)->dict:
     for n in names: _copy_into(ck/n, target/n)
     plot_losses(out/stage/'log.csv', out/stage/'loss.png', f'{stage}: loss')
     rows = list(csv.DictReader(open(out/stage/'log.csv')))
-    summary = dict(stage=stage, steps=r['global_step'],
-                   minutes=round(max(time.time() - t0, float(rows[-1]['elapsed_s']))/60, 1),
+    summary = dict(stage=stage, steps=r['global_step'], minutes=round(training_minutes(rows), 1),
                    first_loss=float(rows[0]['loss']), last_loss=float(rows[-1]['loss']), config=cfg.to_dict())
     done.write_text(json.dumps(summary, indent=1))
     return summary
@@ -463,6 +469,7 @@ def train_world(out:str|Path='runs/world',      # run folder (data, latents, one
                 n_perspective:int=800, n_erp:int=480,    # training clips
                 progress:bool=True,
                 vae_from:str|Path|None=None,        # a trained world VAE folder to start from (its stage is then marked done)
+                base_from:str|Path|None=None,       # a trained world model (e.g. the shipped one) whose VAE and base it starts from
                 stage_steps:dict|None=None,         # max_steps per stage (e.g. `QUICK['stage_steps']`)
                 **overrides)->dict:                 # TrainConfig overrides for every stage (e.g. max_steps for a smoke run)
     "The whole world recipe, resumable: data → VAE → latent cache → flows (`flow_videos`) → base → 360-Adapter."
@@ -473,6 +480,7 @@ def train_world(out:str|Path='runs/world',      # run folder (data, latents, one
     t0, summary = time.time(), {}
     make_world_dataset(out/'data', n_perspective, n_erp, progress=progress)
     if not (out/'model'/'world.json').is_file(): init_world_model(out/'model')
+    if base_from is not None and not (out/'base'/'done.json').is_file(): _reuse_base(out, Path(base_from))
     if vae_from is not None and not (out/'vae'/'done.json').is_file(): _reuse_vae(out, Path(vae_from))
     cfg = json.loads((out/'model'/'world.json').read_text())
     H, W = cfg['size']
@@ -503,19 +511,39 @@ def train_world(out:str|Path='runs/world',      # run folder (data, latents, one
     summary['minutes'] = round((time.time() - t0)/60, 1)
     return summary
 
-# `dvd360 world-train --quick`: the shipped VAE, fewer clips and steps (≈ 40 min on 2 CPU cores)
-QUICK = dict(n_perspective=320, n_erp=200, stage_steps=dict(base=500, adapter=400))
+# `dvd360 world-train --quick`: the paper's own step only, the 360-Adapter (with the motion modules) trained on the
+# shipped VAE and base, as 360DVD trains it on SD 1.5 + AnimateDiff (≈ 40 min on 2 CPU cores; pinhole clips unused)
+QUICK = dict(n_perspective=8, n_erp=480, stage_steps=dict(adapter=800))
+
+def _mark_reused(out:Path, stage:str, src:Path):
+    "Mark stage `stage` of run `out` done without training: its weights were taken from `src`."
+    (out/stage).mkdir(exist_ok=True)
+    (out/stage/'done.json').write_text(json.dumps(dict(stage=stage, steps=0, minutes=0., first_loss=float('nan'),
+                                                       last_loss=float('nan'), reused=str(src),
+                                                       config=dict(task=stage, batch_size=1, lr=0.)), indent=1))
 
 def _reuse_vae(out:Path, src:Path):
     ("Install a trained VAE as run `out`'s finished VAE stage (its latent scale and PSNR are then measured on this "
      "run's clips).")
     if not (src/'config.json').is_file(): raise FileNotFoundError(f"no VAE at {src} (config.json missing)")
-    _copy_into(src, out/'model'/'vae')          # its latent scale and PSNR are measured anew on this run's clips
-    (out/'vae').mkdir(exist_ok=True)
-    (out/'vae'/'done.json').write_text(json.dumps(dict(stage='vae', steps=0, minutes=0., first_loss=float('nan'),
-                                                       last_loss=float('nan'),
-                                                       reused=str(src), config=dict(task='vae', batch_size=1, lr=0.)),
-                                                       indent=1))
+    _copy_into(src, out/'model'/'vae')
+    _mark_reused(out, 'vae', src)
+
+def _reuse_base(out:Path, src:Path):
+    ("Install a trained world model's VAE and base (U-Net, text encoder and the latent scale they were trained with) "
+     "as run `out`'s finished stages.")
+    missing = [n for n in ('vae', 'unet', 'text_encoder') if not (src/n/'config.json').is_file()]
+    if missing or not (src/'world.json').is_file():
+        raise FileNotFoundError(f"no trained world model at {src} ({', '.join(missing) or 'world.json'} missing)")
+    cfg, have = json.loads((out/'model'/'world.json').read_text()), json.loads((src/'world.json').read_text())
+    diff = [k for k in ('size', 'num_frames', 'vae', 'unet', 'motion', 'text', 'max_length') if cfg[k] != have.get(k)]
+    if diff: raise ValueError(f"{src} is not a model of this world recipe: its {', '.join(diff)} differ from WORLD_CONFIG")
+    if not (out/'vae'/'done.json').is_file(): _reuse_vae(out, src/'vae')
+    for n in ('unet', 'text_encoder'): _copy_into(src/n, out/'model'/n)
+    # the base learned latents at the source's scale: keep it (not measured again on this run's clips)
+    (out/'model'/'world.json').write_text(json.dumps({**cfg, 'scale': have['scale'], 'vae_psnr': have['vae_psnr']},
+                                                     indent=1))
+    _mark_reused(out, 'base', src)
 
 # %% ../nbs/12_world.ipynb #2270ba9d
 def _shipped_dir()->Path:
