@@ -540,6 +540,8 @@ def _reuse_base(out:Path, src:Path):
     if diff: raise ValueError(f"{src} is not a model of this world recipe: its {', '.join(diff)} differ from WORLD_CONFIG")
     if not (out/'vae'/'done.json').is_file(): _reuse_vae(out, src/'vae')
     for n in ('unet', 'text_encoder'): _copy_into(src/n, out/'model'/n)
+    # its attribute classifier too, if it has one: `world-eval` measures content with it instead of training one
+    if (src/'attributes'/'config.json').is_file(): _copy_into(src/'attributes', out/'model'/'attributes')
     # the base learned latents at the source's scale: keep it (not measured again on this run's clips)
     (out/'model'/'world.json').write_text(json.dumps({**cfg, 'scale': have['scale'], 'vae_psnr': have['vae_psnr']},
                                                      indent=1))
