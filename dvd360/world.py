@@ -538,6 +538,7 @@ def _reuse_base(out:Path, src:Path):
     cfg, have = json.loads((out/'model'/'world.json').read_text()), json.loads((src/'world.json').read_text())
     diff = [k for k in ('size', 'num_frames', 'vae', 'unet', 'motion', 'text', 'max_length') if cfg[k] != have.get(k)]
     if diff: raise ValueError(f"{src} is not a model of this world recipe: its {', '.join(diff)} differ from WORLD_CONFIG")
+    if 'scale' not in have: raise ValueError(f"{src}/world.json has no latent scale: its base was never trained")
     if not (out/'vae'/'done.json').is_file(): _reuse_vae(out, src/'vae')
     for n in ('unet', 'text_encoder'): _copy_into(src/n, out/'model'/n)
     # its attribute classifier too, if it has one: `world-eval` measures content with it instead of training one
