@@ -902,12 +902,16 @@ def evaluate_world(model:str|Path|None=None,          # world model folder (defa
     return res
 
 # %% ../nbs/12_world.ipynb #8a71fea5
+def _same_settings(stored:dict, n:int, sampling:dict|None)->bool:
+    "Whether a stored measurement (its `n` and `sampling` keys) used these clips and sampler overrides: then it is reused."
+    return (stored.get('n'), stored.get('sampling')) == (n, sampling or {})
+
 def _measured(out_dir, n:int, sampling)->dict:
     "Rows and per-video values of a previous `evaluate_world` in `out_dir`, if it used the same n and sampler settings."
     d = Path(out_dir)
     if not all((d/f).is_file() for f in ('per_video.json', 'eval.json')): return {}
     ev = json.loads((d/'eval.json').read_text())
-    if (ev.get('n'), ev.get('sampling')) != (n, sampling or {}): return {}
+    if not _same_settings(ev, n, sampling): return {}
     pv = json.loads((d/'per_video.json').read_text())
     return {r['variant']: dict(row={k: tuple(v) if isinstance(v, list) else v for k, v in r.items()},
                                per_video=pv[r['variant']])
@@ -1011,13 +1015,13 @@ CONTENT_VARIANTS = ('A: base at 1:2', 'D: 360DVD')
 def _content(mp:Path, test:Path, out:Path, n:int, sampling:dict|None, videos:dict, reuse:bool)->dict:
     ("`content_accuracy` into out/content.json and content.md. With `reuse`, the stored table is kept when none of "
      "its variants was sampled again and it was measured with the same n and sampler settings.")
-    f, key = out/'content.json', dict(n=n, sampling=sampling or {})
+    f = out/'content.json'
     if reuse and f.is_file() and not set(videos) & set(CONTENT_VARIANTS):
         old = json.loads(f.read_text())
-        if {k: old.get(k) for k in key} == key:
+        if _same_settings(old, n, sampling):
             return dict(rows=old['rows'], chance=old['chance'], markdown=content_markdown(old['rows'], old['chance']))
     ca = content_accuracy(mp, test, n=n, sampling=sampling, videos=videos)      # A and D are not sampled twice
-    f.write_text(json.dumps(dict(rows=ca['rows'], chance=ca['chance'], **key), indent=1))
+    f.write_text(json.dumps(dict(rows=ca['rows'], chance=ca['chance'], n=n, sampling=sampling or {}), indent=1))
     (out/'content.md').write_text(ca['markdown'])
     return ca
 
